@@ -17,3 +17,4 @@ pub mod validate;
 pub use duration::GoDuration;
 pub use instruction::{Instruction, InstructionKind, Origin, Plan};
 pub use service::*;
+pub use validate::{EnclaveView, ValidationError, validate};
