@@ -1,7 +1,7 @@
 //! The plan: an ordered list of instructions, each recorded by one `plan.*` call.
 
-use crate::service::{Assertion, ImageRef, Recipe, ServiceConfig, Toleration};
 use crate::GoDuration;
+use crate::service::{Assertion, ImageRef, Recipe, ServiceConfig, Toleration};
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -61,6 +61,10 @@ impl Instruction {
 /// as `{"name": "<kurtosis name>", "args": {...}}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "name", content = "args", rename_all = "snake_case")]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "plans hold hundreds of instructions at most; boxing would only complicate builders"
+)]
 pub enum InstructionKind {
     AddService(AddService),
     AddServices(AddServices),
