@@ -162,7 +162,11 @@ mod tests {
             ("15m", "15m0s"),
             ("100us", "100µs"),
         ] {
-            assert_eq!(GoDuration::parse(input).unwrap().to_string(), printed, "{input}");
+            assert_eq!(
+                GoDuration::parse(input).unwrap().to_string(),
+                printed,
+                "{input}"
+            );
         }
     }
 

@@ -78,7 +78,11 @@ mod tests {
     #[test]
     fn finds_and_substitutes_placeholders() {
         let id = "0123456789abcdef0123456789abcdef";
-        let text = format!("http://{}:80/{}", format(id, "ip_address"), format(id, "code"));
+        let text = format!(
+            "http://{}:80/{}",
+            format(id, "ip_address"),
+            format(id, "code")
+        );
         assert_eq!(find_all(&text).len(), 2);
         let out = substitute::<()>(&text, |r| Ok(r.field.to_uppercase())).unwrap();
         assert_eq!(out, "http://IP_ADDRESS:80/CODE");
