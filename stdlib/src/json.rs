@@ -510,3 +510,134 @@ fn json_methods(builder: &mut MethodsBuilder) {
         crate::json::indent(s, prefix, indent)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use starlark::values::Heap;
+
+    use crate::testing::err;
+    use crate::testing::ok;
+
+    #[test]
+    fn encode_sorts_keys_recursively() {
+        assert_eq!(ok(r#"json.encode({"b": 1, "a": 2})"#), r#"{"a":2,"b":1}"#);
+        assert_eq!(
+            ok(r#"json.encode({"z": {"y": 1, "x": [{"d": 1, "c": 2}]}})"#),
+            r#"{"z":{"x":[{"c":2,"d":1}],"y":1}}"#
+        );
+        assert_eq!(
+            ok(r#"json.encode(struct(b = 1, a = 2))"#),
+            r#"{"a":2,"b":1}"#
+        );
+    }
+
+    #[test]
+    fn encode_floats_with_go_g() {
+        assert_eq!(ok("json.encode(1.0)"), "1");
+        assert_eq!(ok(r#"json.encode({"slot": 12.0})"#), r#"{"slot":12}"#);
+        assert_eq!(ok("json.encode([1.0, 2])"), "[1,2]");
+        assert_eq!(ok("json.encode(1e6)"), "1e+06");
+        assert_eq!(ok("json.encode(12345678.0)"), "1.2345678e+07");
+        assert_eq!(ok("json.encode(1.5e-7)"), "1.5e-07");
+        assert_eq!(ok("json.encode(1e21)"), "1e+21");
+        assert_eq!(ok("json.encode(-0.0)"), "-0");
+        assert_eq!(ok("json.encode(0.00001)"), "1e-05");
+        assert_eq!(ok("json.encode(1231231243.43)"), "1.23123124343e+09");
+        assert_eq!(ok("json.encode(1 << 70)"), "1180591620717411303424");
+    }
+
+    #[test]
+    fn encode_quotes_strings_like_starlark_go() {
+        assert_eq!(ok(r#"json.encode("<a&b>")"#), r#""<a&b>""#);
+        assert_eq!(ok(r#"json.encode("é<>&")"#), r#""é\u003c\u003e\u0026""#);
+        assert_eq!(ok(r#"json.encode("a\nb")"#), r#""a\nb""#);
+        assert_eq!(ok(r#"json.encode("q\"b\\")"#), r#""q\"b\\""#);
+        assert_eq!(ok(r#"json.encode("\x01é")"#), r#""\u0001é""#);
+    }
+
+    #[test]
+    fn encode_rejects_bad_values() {
+        assert!(err(r#"json.encode({1: 2})"#).contains("int key, want string"));
+        assert!(err(r#"json.encode(float("nan"))"#).contains("non-finite"));
+        assert!(err(r#"json.encode(float("inf"))"#).contains("non-finite"));
+        assert!(err("json.encode(len)").contains("cannot encode"));
+        let e = err(r#"json.encode({"a": [1, len]})"#);
+        assert!(e.contains("in dict key \"a\""), "{e}");
+        assert!(e.contains("at list index 1"), "{e}");
+    }
+
+    #[test]
+    fn encode_cycle_is_an_error() {
+        let e = err("def f():\n    l = []\n    l.append(l)\n    return json.encode(l)\nf()");
+        assert!(e.contains("cycle"), "{e}");
+    }
+
+    #[test]
+    fn encode_accepts_any_iterable() {
+        assert_eq!(ok("json.encode(range(3))"), "[0,1,2]");
+        assert_eq!(ok("json.encode((1, None, True))"), "[1,null,true]");
+    }
+
+    #[test]
+    fn decode_keeps_order_and_big_ints() {
+        assert_eq!(ok(r#"json.decode('{"z":1,"a":2}')"#), r#"{"z": 1, "a": 2}"#);
+        assert_eq!(
+            ok(r#"json.decode('12345678901234567890123')"#),
+            "12345678901234567890123"
+        );
+        assert_eq!(ok(r#"type(json.decode('12345678901234567890123'))"#), "int");
+        assert_eq!(ok(r#"json.decode('1e2')"#), "100.0");
+        assert_eq!(ok(r#"type(json.decode('1.5'))"#), "float");
+        assert_eq!(ok("json.decode(json.encode(1.0))"), "1");
+        assert_eq!(
+            ok(r#"json.decode('[null, true, "x"]')"#),
+            r#"[None, True, "x"]"#
+        );
+    }
+
+    #[test]
+    fn decode_errors_instead_of_panicking() {
+        assert!(err("json.decode('1e400')").contains("invalid number"));
+        assert!(err("json.decode('{')").contains("json.decode"));
+        assert!(err("json.decode('[1] x')").contains("json.decode"));
+    }
+
+    #[test]
+    fn indent_matches_go() {
+        assert_eq!(
+            ok(r#"json.indent('{"a":1,"b":[1,2]}')"#),
+            "{\n\t\"a\": 1,\n\t\"b\": [\n\t\t1,\n\t\t2\n\t]\n}"
+        );
+        assert_eq!(
+            ok(r#"json.indent('{"a":{}, "b": [ ]}', indent = "  ", prefix = "> ")"#),
+            "{\n>   \"a\": {},\n>   \"b\": []\n> }"
+        );
+        assert_eq!(
+            super::indent("  [1, \"a , b\"]  ", "", " ").ok(),
+            Some("[\n 1,\n \"a , b\"\n]  ".to_owned())
+        );
+        assert!(err("json.indent('{')").contains("json.indent"));
+    }
+
+    #[test]
+    fn rust_api_round_trips() {
+        Heap::temp(|heap| {
+            let json: serde_json::Value =
+                serde_json::from_str(r#"{"b": [1, 2.5, "x"], "a": 123456789012345678901234}"#)
+                    .unwrap();
+            let value = super::from_json(heap, &json);
+            assert_eq!(
+                crate::go_repr(value),
+                r#"{"b": [1, 2.5, "x"], "a": 123456789012345678901234}"#
+            );
+            let back = super::to_json(value).unwrap();
+            assert_eq!(
+                back.to_string(),
+                r#"{"a":123456789012345678901234,"b":[1,2.5,"x"]}"#
+            );
+            let one = super::to_json(heap.alloc(1.0)).unwrap();
+            assert_eq!(one.to_string(), "1");
+            assert_eq!(super::encode_value(heap.alloc(1e6)).unwrap(), "1e+06");
+        });
+    }
+}

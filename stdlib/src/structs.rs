@@ -223,3 +223,101 @@ pub(crate) fn register_struct(builder: &mut GlobalsBuilder) {
         Ok(alloc_struct(heap, fields))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use starlark::values::Heap;
+
+    use crate::testing::err;
+    use crate::testing::ok;
+
+    #[test]
+    fn struct_renders_sorted_with_spaces() {
+        assert_eq!(
+            ok(r#"str(struct(b = 1, a = "x"))"#),
+            r#"struct(a = "x", b = 1)"#
+        );
+        assert_eq!(
+            ok(r#"repr(struct(b = 1.0, a = ["é"]))"#),
+            r#"struct(a = ["é"], b = 1.0)"#
+        );
+        assert_eq!(ok(r#""%s" % struct(b = 1, a = 2)"#), "struct(a = 2, b = 1)");
+        assert_eq!(ok("type(struct())"), "struct");
+    }
+
+    #[test]
+    fn struct_plus_merges_right_wins() {
+        assert_eq!(
+            ok("str(struct(a = 1, b = 2) + struct(b = 3))"),
+            "struct(a = 1, b = 3)"
+        );
+        assert!(err("struct(a = 1) + 1").contains("+"));
+    }
+
+    #[test]
+    fn struct_equality_is_field_wise() {
+        assert_eq!(
+            ok("struct(a = 1, b = [1]) == struct(b = [1], a = 1)"),
+            "True"
+        );
+        assert_eq!(ok("struct(a = 1) == struct(a = 2)"), "False");
+        assert_eq!(ok("struct(a = 1) == struct(a = 1, b = 2)"), "False");
+        assert_eq!(ok("struct(a = 1) != {\"a\": 1}"), "True");
+    }
+
+    #[test]
+    fn struct_attributes() {
+        assert_eq!(ok("struct(a = 1, b = 2).b"), "2");
+        assert_eq!(ok("dir(struct(b = 1, a = 2))"), r#"["a", "b"]"#);
+        assert_eq!(ok("hasattr(struct(a = 1), \"a\")"), "True");
+        assert_eq!(ok("hasattr(struct(a = 1), \"x\")"), "False");
+        assert_eq!(ok("getattr(struct(a = 1), \"x\", 5)"), "5");
+        assert!(err("struct(a = 1).x").contains("x"));
+        assert!(err("struct(1)").to_lowercase().contains("positional"));
+    }
+
+    #[test]
+    fn struct_is_hashable_and_frozen_after_module() {
+        assert_eq!(
+            ok(
+                "def f():\n    d = {}\n    d[struct(a = 1)] = 1\n    d[struct(a = 1)] = 2\n    return len(d)\nf()"
+            ),
+            "1"
+        );
+        assert!(err("{struct(a = [1]): 1}").contains("hash"));
+        let e = err("s = struct(a = {})\ndef f():\n    s.a[\"k\"] = 1\nf()");
+        assert!(e.contains("frozen") || e.contains("immutable"), "{e}");
+        assert_eq!(
+            ok("s = struct(a = {\"k\": 1})\ndef f():\n    return s.a[\"k\"]\nf()"),
+            "1"
+        );
+    }
+
+    #[test]
+    fn struct_from_kwargs_dict() {
+        assert_eq!(
+            ok("str(struct(**{\"b\": 1, \"a\": 2}))"),
+            "struct(a = 2, b = 1)"
+        );
+    }
+
+    #[test]
+    fn rust_api() {
+        Heap::temp(|heap| {
+            let v = super::alloc_struct(
+                heap,
+                vec![
+                    ("b".to_owned(), heap.alloc(1)),
+                    ("a".to_owned(), heap.alloc("x")),
+                    ("b".to_owned(), heap.alloc(2)),
+                ],
+            );
+            let fields = super::struct_fields(v).unwrap();
+            let names: Vec<&str> = fields.iter().map(|(n, _)| n.as_str()).collect();
+            assert_eq!(names, ["a", "b"]);
+            assert_eq!(crate::go_str(v), r#"struct(a = "x", b = 2)"#);
+            assert!(super::struct_fields(heap.alloc(1)).is_none());
+            assert_eq!(crate::json::encode_value(v).unwrap(), r#"{"a":"x","b":2}"#);
+        });
+    }
+}
