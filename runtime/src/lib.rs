@@ -5,3 +5,4 @@
 //! plan live in a per-enclave state directory. Nothing here knows Starlark.
 
 pub mod backend;
+pub mod docker;
