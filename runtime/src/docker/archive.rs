@@ -134,7 +134,7 @@ mod tests {
         assert_eq!(
             entries,
             vec![(
-                "opt/app/config".to_owned(),
+                "opt/app/config/".to_owned(),
                 tar::EntryType::Directory,
                 0o755
             )]
