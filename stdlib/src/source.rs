@@ -108,7 +108,7 @@ pub fn normalize(src: &str) -> Normalized {
     let mut prev_code: Option<char> = None;
     let mut i = 0usize;
 
-    let mut record =
+    let record =
         |lines: &mut Vec<(usize, Vec<Edit>)>, line: usize, edit: Edit| match lines.last_mut() {
             Some((l, edits)) if *l == line => edits.push(edit),
             _ => lines.push((line, vec![edit])),
