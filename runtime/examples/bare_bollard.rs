@@ -1,0 +1,157 @@
+//! The baseline for the runtime benchmarks (`bench/runtime/run.sh`): the same Docker work
+//! hortus does, issued directly through bollard with nothing around it.
+//!
+//! ```text
+//! cargo run --release -p hortus-runtime --example bare_bollard -- network N
+//!     N sequential network create + remove (one labelled bridge network each)
+//! cargo run --release -p hortus-runtime --example bare_bollard -- services N
+//!     one network, then N `hortus-test/busybox:latest` containers running `httpd -f -p 8080`
+//!     (port 8080 published on 127.0.0.1, as hortus does), created and started
+//!     concurrently, then all force-removed with the network
+//! ```
+//!
+//! Prints the elapsed seconds (connection setup included) on stdout.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+use std::collections::HashMap;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use bollard::Docker;
+use bollard::models::{
+    ContainerCreateBody, EndpointSettings, HostConfig, NetworkCreateRequest, NetworkingConfig,
+    PortBinding,
+};
+use bollard::query_parameters::{CreateContainerOptionsBuilder, RemoveContainerOptionsBuilder};
+use futures::future::try_join_all;
+
+const IMAGE: &str = "hortus-test/busybox:latest";
+
+type Error = Box<dyn std::error::Error + Send + Sync>;
+
+fn labels() -> HashMap<String, String> {
+    HashMap::from([("hortus.bench".to_owned(), "bare".to_owned())])
+}
+
+async fn create_network(docker: &Docker, name: &str) -> Result<String, Error> {
+    let response = docker
+        .create_network(NetworkCreateRequest {
+            name: name.to_owned(),
+            driver: Some("bridge".to_owned()),
+            labels: Some(labels()),
+            ..Default::default()
+        })
+        .await?;
+    Ok(response.id)
+}
+
+async fn networks(docker: &Docker, count: usize) -> Result<(), Error> {
+    for index in 0..count {
+        let id = create_network(
+            docker,
+            &format!("bare-bench-{}-{index}", std::process::id()),
+        )
+        .await?;
+        docker.remove_network(&id).await?;
+    }
+    Ok(())
+}
+
+async fn create_and_start(docker: &Docker, network: &str, name: String) -> Result<String, Error> {
+    let body = ContainerCreateBody {
+        image: Some(IMAGE.to_owned()),
+        cmd: Some(vec![
+            "httpd".into(),
+            "-f".into(),
+            "-p".into(),
+            "8080".into(),
+        ]),
+        hostname: Some(name.clone()),
+        labels: Some(labels()),
+        exposed_ports: Some(vec!["8080/tcp".to_owned()]),
+        host_config: Some(HostConfig {
+            network_mode: Some(network.to_owned()),
+            port_bindings: Some(HashMap::from([(
+                "8080/tcp".to_owned(),
+                Some(vec![PortBinding {
+                    host_ip: Some("127.0.0.1".to_owned()),
+                    host_port: Some(String::new()),
+                }]),
+            )])),
+            ..Default::default()
+        }),
+        networking_config: Some(NetworkingConfig {
+            endpoints_config: Some(HashMap::from([(
+                network.to_owned(),
+                EndpointSettings {
+                    aliases: Some(vec![name.clone()]),
+                    ..Default::default()
+                },
+            )])),
+        }),
+        ..Default::default()
+    };
+    let options = CreateContainerOptionsBuilder::new().name(&name).build();
+    let created = docker.create_container(Some(options), body).await?;
+    docker.start_container(&created.id, None).await?;
+    Ok(created.id)
+}
+
+async fn services(docker: &Docker, count: usize) -> Result<(), Error> {
+    let tag = std::process::id();
+    let network = format!("bare-bench-{tag}");
+    create_network(docker, &network).await?;
+    let ids = try_join_all(
+        (0..count)
+            .map(|index| create_and_start(docker, &network, format!("bare-{tag}-svc-{index}"))),
+    )
+    .await;
+    let remove = RemoveContainerOptionsBuilder::new()
+        .force(true)
+        .v(true)
+        .build();
+    let created: Vec<String> = match &ids {
+        Ok(ids) => ids.clone(),
+        Err(_) => Vec::new(),
+    };
+    try_join_all(
+        created
+            .iter()
+            .map(|id| docker.remove_container(id, Some(remove.clone()))),
+    )
+    .await?;
+    docker.remove_network(&network).await?;
+    ids.map(|_| ())
+}
+
+async fn run(mode: &str, count: usize) -> Result<(), Error> {
+    let docker = Docker::connect_with_defaults()?.negotiate_version().await?;
+    match mode {
+        "network" => networks(&docker, count).await,
+        "services" => services(&docker, count).await,
+        other => Err(format!("unknown mode `{other}`: expected `network` or `services`").into()),
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (Some(mode), Some(count)) = (
+        args.first(),
+        args.get(1).and_then(|n| n.parse::<usize>().ok()),
+    ) else {
+        eprintln!("usage: bare_bollard (network|services) N");
+        return ExitCode::from(2);
+    };
+    let started = Instant::now();
+    match run(mode, count).await {
+        Ok(()) => {
+            println!("{:.3}", started.elapsed().as_secs_f64());
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("bare_bollard: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
