@@ -110,8 +110,16 @@ pub fn package_root(file: &Path) -> Option<PathBuf> {
 
 /// Lints every `.star` file under `paths`.
 pub fn lint_paths(paths: &[PathBuf], opts: &LintOptions) -> Result<LintReport, LintError> {
+    lint_paths_with_registry(paths, opts, &hortus_builtins::registry::registry())
+}
+
+/// [`lint_paths`] against an explicit builtin registry (tests, embedders).
+pub fn lint_paths_with_registry(
+    paths: &[PathBuf],
+    opts: &LintOptions,
+    registry: &[hortus_builtins::registry::BuiltinDoc],
+) -> Result<LintReport, LintError> {
     let files = collect_files(paths)?;
-    let registry = hortus_builtins::registry::registry();
     let mut report = LintReport::default();
     for path in files {
         let src = fs_err::read_to_string(&path).map_err(|source| LintError::Read {
@@ -125,13 +133,17 @@ pub fn lint_paths(paths: &[PathBuf], opts: &LintOptions) -> Result<LintReport, L
         let ctx = check::FileContext {
             path: &path,
             package_root: root.as_deref(),
-            registry: &registry,
+            registry,
             check_docstring: opts.check_docstring && is_main,
         };
         let raw = lint_source(&src, &ctx);
         let mut raw = raw;
-        // Formatting.
-        if let Ok(formatted) = format_source(&src)
+        // Formatting (only of files that parse).
+        let parses = !raw
+            .iter()
+            .any(|f| matches!(f.rule, Rule::SyntaxError | Rule::WhileLoop));
+        if parses
+            && let Ok(formatted) = format_source(&src)
             && formatted != *src
         {
             if opts.format {

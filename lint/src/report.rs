@@ -104,13 +104,6 @@ impl std::fmt::Display for FindingDiagnostic<'_> {
 impl std::error::Error for FindingDiagnostic<'_> {}
 
 impl Diagnostic for FindingDiagnostic<'_> {
-    fn code<'b>(&'b self) -> Option<Box<dyn std::fmt::Display + 'b>> {
-        Some(Box::new(format!(
-            "{}({})",
-            self.finding.code, self.finding.rule_name
-        )))
-    }
-
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
         Some(&self.source)
     }
