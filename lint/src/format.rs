@@ -31,9 +31,10 @@ pub enum FormatError {
 /// Formats Starlark source text. Idempotent: `format_source(format_source(x)) ==
 /// format_source(x)`.
 pub fn format_source(src: &str) -> Result<String, FormatError> {
-    let toks = lex(src)?;
-    let items = logical_lines(src, toks);
-    Ok(emit(src, &items))
+    let src = crate::parse::normalize_tabs(src);
+    let toks = lex(&src)?;
+    let items = logical_lines(&src, toks);
+    Ok(emit(&src, &items))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -359,6 +360,7 @@ fn emit(src: &str, items: &[LineItem]) -> String {
         }
     }
 
+    let lines = LineIndex::new(src);
     let mut out: Vec<String> = Vec::new();
     for (i, it) in items.iter().enumerate() {
         let blank = if i == 0 {
@@ -400,7 +402,7 @@ fn emit(src: &str, items: &[LineItem]) -> String {
                 trailing,
                 ..
             } => {
-                let nodes = build_nodes(src, toks);
+                let nodes = build_nodes(&lines, toks);
                 render(
                     &nodes,
                     *level,
@@ -469,14 +471,25 @@ enum Node {
     Group(Box<Group>),
 }
 
-fn line_of(src: &str, pos: usize) -> usize {
-    src.get(..pos).map_or(0, |s| s.matches('\n').count())
+/// Byte offsets of line starts, for O(log n) line lookups.
+struct LineIndex(Vec<usize>);
+
+impl LineIndex {
+    fn new(src: &str) -> Self {
+        let mut v = vec![0];
+        v.extend(src.match_indices('\n').map(|(i, _)| i + 1));
+        LineIndex(v)
+    }
+}
+
+fn line_of(lines: &LineIndex, pos: usize) -> usize {
+    lines.0.partition_point(|&s| s <= pos)
 }
 
 /// Builds the bracket tree of one logical line.
-fn build_nodes(src: &str, toks: &[Tok]) -> Vec<Node> {
+fn build_nodes(src: &LineIndex, toks: &[Tok]) -> Vec<Node> {
     let mut pos = 0;
-    let mut nodes = parse_seq(src, toks, &mut pos, None).nodes;
+    let mut nodes = parse_seq(src, toks, &mut pos).nodes;
     // Stray closing brackets (should not happen after a successful lex): keep them.
     while pos < toks.len() {
         nodes.push(Node::Tok(toks[pos].clone()));
@@ -490,7 +503,7 @@ struct Seq {
     nodes: Vec<Node>,
 }
 
-fn parse_seq(src: &str, toks: &[Tok], pos: &mut usize, _close: Option<&str>) -> Seq {
+fn parse_seq(src: &LineIndex, toks: &[Tok], pos: &mut usize) -> Seq {
     let mut nodes = Vec::new();
     while let Some(t) = toks.get(*pos) {
         match t.kind {
@@ -524,7 +537,7 @@ fn group_kind(open: &str, prev: Option<&Node>) -> GroupKind {
     }
 }
 
-fn parse_group(src: &str, toks: &[Tok], pos: &mut usize, kind: GroupKind) -> Group {
+fn parse_group(src: &LineIndex, toks: &[Tok], pos: &mut usize, kind: GroupKind) -> Group {
     let mut open = toks[*pos].clone();
     open.tight = matches!(kind, GroupKind::Call | GroupKind::Subscript);
     *pos += 1;
@@ -627,7 +640,7 @@ fn parse_group(src: &str, toks: &[Tok], pos: &mut usize, kind: GroupKind) -> Gro
         items,
         after_open,
         before_close: pending_leading,
-        magic_comma: magic_comma && true,
+        magic_comma,
     };
     if g.items.is_empty() {
         g.magic_comma = false;
@@ -648,8 +661,7 @@ fn mark_unary(nodes: &mut [Node]) {
                     t.unary = !prev_operand;
                     prev_operand = false;
                 } else {
-                    prev_operand = matches!(t.kind, Kind::Ident | Kind::Str | Kind::Num)
-                        || (t.kind == Kind::Keyword && false);
+                    prev_operand = matches!(t.kind, Kind::Ident | Kind::Str | Kind::Num);
                 }
             }
         }
@@ -949,14 +961,13 @@ fn render(
     render(&tail, level, ctx, suffix, trailing, out);
 }
 
-/// `x if c else y` inside a comprehension element: the `if` has a matching `else` later.
-fn is_ternary_if(_seg: &[Node], t: &Tok) -> bool {
-    // A comprehension's `if` clause always follows a `for` clause; an `if` in the first
-    // segment (the element) is a conditional expression.
-    let _ = t;
-    _seg.iter()
-        .all(|n| !matches!(n, Node::Tok(t) if t.kind == Kind::Keyword && t.text == "for"))
-        && t.text == "if"
+/// Whether `t` is the `if` of a conditional expression rather than a comprehension's `if`
+/// clause: a clause always follows a `for`, so an `if` in the element segment is an expression.
+fn is_ternary_if(seg: &[Node], t: &Tok) -> bool {
+    t.text == "if"
+        && seg
+            .iter()
+            .all(|n| !matches!(n, Node::Tok(t) if t.kind == Kind::Keyword && t.text == "for"))
 }
 
 #[cfg(test)]
@@ -1021,6 +1032,11 @@ mod tests {
     #[test]
     fn one_tuple_keeps_its_comma() {
         assert_eq!(fmt("x = (1,)\ny = (1)\n"), "x = (1,)\ny = (1)\n");
+    }
+
+    #[test]
+    fn tabs_are_expanded() {
+        assert_eq!(fmt("def f():\n\treturn 1\n"), "def f():\n    return 1\n");
     }
 
     #[test]

@@ -136,8 +136,7 @@ pub fn lint_paths_with_registry(
             registry,
             check_docstring: opts.check_docstring && is_main,
         };
-        let raw = lint_source(&src, &ctx);
-        let mut raw = raw;
+        let mut raw = lint_source(&src, &ctx);
         // Formatting (only of files that parse).
         let parses = !raw
             .iter()
@@ -161,8 +160,13 @@ pub fn lint_paths_with_registry(
                 });
             }
         }
+        // Spans are positions in the tab-normalised text (same lines).
+        let shown = match parse::normalize_tabs(&src) {
+            std::borrow::Cow::Borrowed(_) => Arc::clone(&src),
+            std::borrow::Cow::Owned(s) => Arc::new(s),
+        };
         for f in raw {
-            report.findings.push(Finding::new(&path, &src, f));
+            report.findings.push(Finding::new(&path, &shown, f));
         }
     }
     Ok(report)
@@ -200,7 +204,8 @@ fn syntax_finding(src: &str, e: &starlark_syntax::Error) -> check::RawFinding {
     let span = e.span().map_or(Span::default(), |s| s.span);
     // `while` is a reserved word for starlark-rust: say what Kurtosis would say.
     let at = span.begin().get() as usize;
-    let word = src.get(at..).unwrap_or_default();
+    let normalized = parse::normalize_tabs(src);
+    let word = normalized.get(at..).unwrap_or_default();
     if word.starts_with("while") {
         let end = u32::try_from(at + 5).unwrap_or(u32::MAX);
         return check::RawFinding {

@@ -17,8 +17,9 @@ pub fn lint_dialect() -> Dialect {
 }
 
 /// Parses `src` with [`lint_dialect`].
+/// Tabs are normalised first ([`normalize_tabs`]).
 pub fn parse(filename: &str, src: &str) -> starlark_syntax::Result<AstModule> {
-    AstModule::parse(filename, src.to_owned(), &lint_dialect())
+    AstModule::parse(filename, normalize_tabs(src).into_owned(), &lint_dialect())
 }
 
 /// A rendering of the module's AST without any positions: two sources whose renderings are
@@ -26,4 +27,125 @@ pub fn parse(filename: &str, src: &str) -> starlark_syntax::Result<AstModule> {
 pub fn ast_fingerprint(src: &str) -> starlark_syntax::Result<String> {
     let ast = parse("fingerprint.star", src)?;
     Ok(format!("{}", ast.statement().node))
+}
+
+/// Replaces tabs outside string literals and comments the way starlark-go reads them
+/// (starlark-api.md §2.1): in indentation a tab advances to the next multiple of 8 columns,
+/// elsewhere it is one space. starlark-rust rejects tabs, so every parse goes through this.
+/// Line numbers are unchanged; columns on lines with tabs may shift.
+pub fn normalize_tabs(src: &str) -> std::borrow::Cow<'_, str> {
+    if !src.contains('\t') {
+        return std::borrow::Cow::Borrowed(src);
+    }
+    #[derive(PartialEq)]
+    enum State {
+        Code,
+        Comment,
+        Str { quote: char, triple: bool },
+    }
+    let chars: Vec<char> = src.chars().collect();
+    let mut out = String::with_capacity(src.len() + 16);
+    let mut state = State::Code;
+    let mut col = 0usize;
+    let mut line_start = true;
+    let mut i = 0;
+    while let Some(&c) = chars.get(i) {
+        match state {
+            State::Code => match c {
+                '\t' => {
+                    let n = if line_start { 8 - col % 8 } else { 1 };
+                    out.extend(std::iter::repeat_n(' ', n));
+                    col += n;
+                    i += 1;
+                    continue;
+                }
+                '\n' => {
+                    line_start = true;
+                    col = 0;
+                    out.push(c);
+                    i += 1;
+                    continue;
+                }
+                ' ' | '\r' => {}
+                '#' => {
+                    state = State::Comment;
+                    line_start = false;
+                }
+                '\'' | '"' => {
+                    let triple = chars.get(i + 1) == Some(&c) && chars.get(i + 2) == Some(&c);
+                    state = State::Str { quote: c, triple };
+                    line_start = false;
+                    if triple {
+                        out.push(c);
+                        out.push(c);
+                        i += 2;
+                        col += 2;
+                    }
+                }
+                _ => line_start = false,
+            },
+            State::Comment => {
+                if c == '\n' {
+                    state = State::Code;
+                    line_start = true;
+                    col = 0;
+                    out.push(c);
+                    i += 1;
+                    continue;
+                }
+            }
+            State::Str { quote, triple } => {
+                if c == '\\' {
+                    out.push(c);
+                    if let Some(&n) = chars.get(i + 1) {
+                        out.push(n);
+                    }
+                    i += 2;
+                    col += 2;
+                    continue;
+                }
+                if c == '\n' && !triple {
+                    state = State::Code;
+                } else if c == quote {
+                    if !triple {
+                        state = State::Code;
+                    } else if chars.get(i + 1) == Some(&quote) && chars.get(i + 2) == Some(&quote) {
+                        out.push(c);
+                        out.push(c);
+                        i += 2;
+                        col += 2;
+                        state = State::Code;
+                    }
+                }
+            }
+        }
+        out.push(c);
+        col += 1;
+        i += 1;
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tabs_outside_strings_become_spaces() {
+        let src = "def f():\n\tx = [1,\t2]\n\treturn \"a\\tb\t\" # c\td\n";
+        let out = normalize_tabs(src);
+        assert_eq!(
+            out,
+            "def f():\n        x = [1, 2]\n        return \"a\\tb\t\" # c\td\n"
+        );
+        assert!(parse("x.star", &out).is_ok());
+    }
+
+    #[test]
+    fn fingerprint_ignores_layout() {
+        let a = ast_fingerprint("x = f(1,\n  2)\n").unwrap();
+        let b = ast_fingerprint("x = f(1, 2)  # c\n").unwrap();
+        assert_eq!(a, b);
+        assert_ne!(a, ast_fingerprint("x = f(2, 1)\n").unwrap());
+    }
 }

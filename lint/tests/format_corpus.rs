@@ -2,6 +2,8 @@
 //! AST equality before and after formatting. Set `HORTUS_FORMAT_CORPUS=<dir>` to also run
 //! over another folder of `.star` files.
 
+#![allow(clippy::unwrap_used, clippy::panic, reason = "test helpers may panic")]
+
 use std::path::{Path, PathBuf};
 
 use hortus_lint::format_source;

@@ -1,6 +1,8 @@
 //! Formatter golden files: `testdata/lint/format/<case>.star` formats to
 //! `<case>.expected.star`, and the expected output is a fixed point.
 
+#![allow(clippy::unwrap_used, clippy::panic, reason = "test helpers may panic")]
+
 use std::path::Path;
 
 use hortus_lint::format_source;

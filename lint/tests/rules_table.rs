@@ -1,6 +1,8 @@
 //! Table test over `testdata/lint/<rule>/{bad,good}`: every rule of `Rule::ALL` has a fixture
 //! that triggers it and one that is completely clean.
 
+#![allow(clippy::unwrap_used, clippy::panic, reason = "test helpers may panic")]
+
 use std::path::Path;
 
 use hortus_builtins::registry::{BuiltinDoc, BuiltinKind, ParamDoc};
