@@ -9,7 +9,9 @@
 //! `EvalContext::take_plan` and `EvalContext::module_id_of_caller` must not change without
 //! updating the interpreter.
 
+use crate::ids::IdGen;
 use hortus_plan::{Instruction, Origin, Plan};
+use indexmap::IndexMap;
 use starlark::any::ProvidesStaticType;
 use starlark::environment::FrozenModule;
 use starlark::eval::Evaluator;
@@ -88,20 +90,39 @@ pub struct EvalContext {
     pub options: EvalOptions,
     instructions: RefCell<Vec<Instruction>>,
     warnings: RefCell<Vec<String>>,
+    ids: RefCell<IdGen>,
+    services: RefCell<IndexMap<String, StoredService>>,
+}
+
+/// A service as the interpretation-time store keeps it (§4.1): what `get_service` returns.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredService {
+    /// The converted private ports.
+    pub ports: IndexMap<String, hortus_plan::PortSpec>,
 }
 
 impl EvalContext {
     pub fn new(loader: Box<dyn PackageLoader>, options: EvalOptions) -> Self {
         Self {
             loader,
-            options,
             instructions: RefCell::new(Vec::new()),
             warnings: RefCell::new(Vec::new()),
+            ids: RefCell::new(IdGen::new(options.id_mode)),
+            services: RefCell::new(IndexMap::new()),
+            options,
         }
     }
 
     /// The context of a running evaluation.
     pub fn from_eval<'a>(eval: &'a Evaluator<'_, '_, '_>) -> anyhow::Result<&'a EvalContext> {
+        eval.extra
+            .and_then(|extra| extra.downcast_ref::<EvalContext>())
+            .ok_or_else(|| anyhow::anyhow!("internal error: the evaluator has no hortus context"))
+    }
+
+    /// The context of a running evaluation, borrowed for the evaluator's `'a` lifetime rather
+    /// than for the borrow of the evaluator itself (so the evaluator stays usable).
+    pub fn from_extra<'a>(eval: &Evaluator<'_, 'a, '_>) -> anyhow::Result<&'a EvalContext> {
         eval.extra
             .and_then(|extra| extra.downcast_ref::<EvalContext>())
             .ok_or_else(|| anyhow::anyhow!("internal error: the evaluator has no hortus context"))
@@ -162,5 +183,63 @@ impl EvalContext {
             output: None,
             warnings: std::mem::take(&mut *self.warnings.borrow_mut()),
         }
+    }
+
+    /// A fresh runtime-value id (32 hex characters).
+    pub fn next_id(&self) -> String {
+        self.ids.borrow_mut().next_id()
+    }
+
+    /// A fresh task container name (`task-<uuid>`).
+    pub fn task_name(&self) -> String {
+        self.ids.borrow_mut().task_name()
+    }
+
+    /// A fresh generated files artifact name (§7.4).
+    pub fn artifact_name(&self) -> String {
+        self.ids.borrow_mut().artifact_name()
+    }
+
+    /// Records a user-given artifact name so that generated names avoid it.
+    pub fn use_artifact_name(&self, name: &str) {
+        self.ids.borrow_mut().register_name(name);
+    }
+
+    /// Stores a service in the interpretation-time store (replacing an earlier one).
+    pub fn store_service(&self, name: &str, service: StoredService) {
+        self.services.borrow_mut().insert(name.to_owned(), service);
+    }
+
+    /// A service of the interpretation-time store.
+    pub fn stored_service(&self, name: &str) -> Option<StoredService> {
+        self.services.borrow().get(name).cloned()
+    }
+
+    /// Every stored service, sorted by name (byte order).
+    pub fn stored_services(&self) -> Vec<(String, StoredService)> {
+        let mut all: Vec<(String, StoredService)> = self
+            .services
+            .borrow()
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        all.sort_by(|a, b| a.0.cmp(&b.0));
+        all
+    }
+
+    /// Removes a service from the interpretation-time store; whether it was there.
+    pub fn remove_stored_service(&self, name: &str) -> bool {
+        self.services.borrow_mut().shift_remove(name).is_some()
+    }
+
+    /// Runs `f` over the instructions recorded so far (e.g. to attach a `set_service`
+    /// override to an earlier `add_service`).
+    pub fn with_instructions_mut<R>(&self, f: impl FnOnce(&mut Vec<Instruction>) -> R) -> R {
+        f(&mut self.instructions.borrow_mut())
+    }
+
+    /// How many instructions were recorded so far.
+    pub fn instruction_count(&self) -> usize {
+        self.instructions.borrow().len()
     }
 }

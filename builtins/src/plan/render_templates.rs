@@ -1,0 +1,170 @@
+//! `plan.render_templates(config, name?, description?)` (§4.11, §7.1): records the
+//! templates and their data (as sorted-key JSON text) and returns the artifact name.
+
+use hortus_plan::InstructionKind;
+use hortus_plan::instruction::RenderTemplates;
+use hortus_plan::instruction::TemplateFile;
+use indexmap::IndexMap;
+use starlark::environment::MethodsBuilder;
+use starlark::eval::Arguments;
+use starlark::eval::Evaluator;
+use starlark::starlark_module;
+use starlark::values::Value;
+use starlark::values::dict::DictRef;
+use starlark::values::list::ListRef;
+use starlark::values::tuple::TupleRef;
+
+use super::Call;
+use super::ignore_this;
+use super::run;
+use crate::args::Kind;
+use crate::args::Param;
+use crate::args::Spec;
+use crate::registry::BuiltinKind;
+use crate::value::kurtosis_view;
+
+/// `plan.render_templates`.
+pub static SPEC: Spec = Spec {
+    name: "render_templates",
+    kind: BuiltinKind::Instruction,
+    params: &[
+        Param::req(
+            "config",
+            Kind::Dict,
+            "dict[str, struct]",
+            "Destination path → `struct(template = <Go template>, data = <value>)`",
+        ),
+        Param::opt(
+            "name",
+            Kind::Str,
+            "str",
+            "generated",
+            "Name of the files artifact",
+        ),
+    ],
+    doc: "Renders Go templates into a new files artifact and returns its name.\n\n```python\nartifact = plan.render_templates(\n    config = {\"redis.conf\": struct(template = \"port {{.Port}}\\n\", data = {\"Port\": 6379})},\n    name = \"redis-config\",\n)\n```",
+    returns: "str",
+};
+
+#[starlark_module]
+pub(crate) fn methods(builder: &mut MethodsBuilder) {
+    /// Renders Go templates into a new files artifact and returns its name.
+    ///
+    /// ```python
+    /// artifact = plan.render_templates(config = {"a.txt": struct(template = "{{.X}}", data = {"X": 1})})
+    /// ```
+    fn render_templates<'v>(
+        this: Value<'v>,
+        args: &Arguments<'v, '_>,
+        eval: &mut Evaluator<'v, '_, '_>,
+    ) -> starlark::Result<Value<'v>> {
+        ignore_this(this);
+        run(render_templates_impl(args, eval))
+    }
+}
+
+/// Checks that template data holds only JSON-like values (§7.1).
+fn check_data<'v>(value: Value<'v>, depth: usize) -> anyhow::Result<()> {
+    if depth > 100 {
+        anyhow::bail!("the data is nested too deeply");
+    }
+    if let Some((type_name, _)) = kurtosis_view(value) {
+        anyhow::bail!("a `{type_name}` value cannot be converted to JSON");
+    }
+    if let Some(list) = ListRef::from_value(value) {
+        return list.iter().try_for_each(|v| check_data(v, depth + 1));
+    }
+    if let Some(tuple) = TupleRef::from_value(value) {
+        return tuple.iter().try_for_each(|v| check_data(v, depth + 1));
+    }
+    if let Some(dict) = DictRef::from_value(value) {
+        for (k, v) in dict.iter() {
+            if k.unpack_str().is_none() {
+                anyhow::bail!("dict keys must be strings, got `{}`", k.get_type());
+            }
+            check_data(v, depth + 1)?;
+        }
+        return Ok(());
+    }
+    if let Some(fields) = hortus_stdlib::structs::struct_fields(value) {
+        return fields
+            .iter()
+            .try_for_each(|(_, v)| check_data(*v, depth + 1));
+    }
+    match value.get_type() {
+        "string" | "int" | "float" | "bool" | "NoneType" => Ok(()),
+        other => anyhow::bail!("a `{other}` value cannot be converted to JSON"),
+    }
+}
+
+/// The template data as sorted-key JSON text.
+pub(crate) fn data_json<'v>(value: Value<'v>) -> anyhow::Result<String> {
+    check_data(value, 0)?;
+    hortus_stdlib::json::encode_value(value)
+}
+
+fn render_templates_impl<'v>(
+    args: &Arguments<'v, '_>,
+    eval: &Evaluator<'v, '_, '_>,
+) -> anyhow::Result<Value<'v>> {
+    let call = Call::begin(&SPEC, args, eval)?;
+    let config_value = call
+        .bound
+        .get("config")
+        .ok_or_else(|| call.fail("missing argument for `config`"))?;
+    let dict =
+        DictRef::from_value(config_value).ok_or_else(|| call.fail("`config` must be a dict"))?;
+    let mut config = IndexMap::with_capacity(dict.len());
+    for (k, v) in dict.iter() {
+        let path = k.unpack_str().ok_or_else(|| {
+            call.fail(format!(
+                "the keys of `config` must be strings, got `{}`",
+                k.get_type()
+            ))
+        })?;
+        let fields = hortus_stdlib::structs::struct_fields(v).ok_or_else(|| {
+            call.fail(format!(
+                "the value of `config` entry `{path}` must be a struct with `template` and `data`, got `{}`",
+                v.get_type()
+            ))
+        })?;
+        let field = |name: &str| fields.iter().find(|(n, _)| n == name).map(|(_, v)| *v);
+        let template = field("template")
+            .and_then(|t| t.unpack_str())
+            .ok_or_else(|| {
+                call.fail(format!("`config` entry `{path}` needs a string `template`"))
+            })?;
+        hortus_plan::template::parse_check(template)
+            .map_err(|e| call.fail(format!("the template of `{path}` does not parse: {e}")))?;
+        let data = match field("data") {
+            Some(data) => data_json(data).map_err(|e| {
+                call.fail(format!(
+                    "error converting the `data` of `{path}` to JSON: {e}"
+                ))
+            })?,
+            None => "null".to_owned(),
+        };
+        config.insert(
+            path.to_owned(),
+            TemplateFile {
+                template: template.to_owned(),
+                data,
+            },
+        );
+    }
+    let name = match call.bound.str("name") {
+        Some(name) => {
+            call.ctx.use_artifact_name(name);
+            name.to_owned()
+        }
+        None => call.ctx.artifact_name(),
+    };
+    call.record(
+        format!("Rendering a template to a files artifact with name '{name}'"),
+        InstructionKind::RenderTemplates(RenderTemplates {
+            name: name.clone(),
+            config,
+        }),
+    );
+    Ok(call.heap.alloc(name))
+}

@@ -1,0 +1,226 @@
+//! Test fixture: in-memory package files → evaluate `main.star`'s `run(plan)` with the stdlib
+//! and the builtins → the recorded [`Plan`] or the error text.
+//!
+//! Files are also written to a scratch directory so that builtins which check the disk
+//! (`ImageBuildSpec`, `upload_files`) see real paths. Ids are deterministic.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::atomic::AtomicUsize;
+use std::sync::atomic::Ordering;
+
+use anyhow::Context as _;
+use hortus_plan::Plan;
+use starlark::environment::FrozenModule;
+use starlark::environment::Globals;
+use starlark::environment::GlobalsBuilder;
+use starlark::environment::Module;
+use starlark::eval::Evaluator;
+use starlark::syntax::AstModule;
+
+use crate::context::EvalContext;
+use crate::context::EvalOptions;
+use crate::context::IdMode;
+use crate::context::PackageLoader;
+use crate::context::ResolvedLocator;
+
+/// The package name of fixtures.
+pub const FIXTURE_PACKAGE: &str = "github.com/hortus-test/fixture";
+
+/// Every global a Kurtosis module sees: starlark-rust's standard set, hortus-stdlib and the
+/// builtins.
+pub fn globals() -> Globals {
+    let mut builder = GlobalsBuilder::standard();
+    hortus_stdlib::register(&mut builder);
+    crate::register_globals(&mut builder);
+    builder.build()
+}
+
+/// An in-memory package.
+#[derive(Debug, Clone, Default)]
+pub struct Fixture {
+    files: BTreeMap<String, String>,
+    options: Option<EvalOptions>,
+}
+
+static SCRATCH: AtomicUsize = AtomicUsize::new(0);
+
+impl Fixture {
+    /// A package whose `main.star` is `main`.
+    pub fn new(main: &str) -> Self {
+        Self::default().file("main.star", main)
+    }
+
+    /// Adds a file (path relative to the package root).
+    pub fn file(mut self, path: &str, content: &str) -> Self {
+        self.files.insert(path.to_owned(), content.to_owned());
+        self
+    }
+
+    /// Overrides the evaluation options (ids stay deterministic).
+    pub fn options(mut self, options: EvalOptions) -> Self {
+        self.options = Some(options);
+        self
+    }
+
+    /// Evaluates `run(plan)` and returns the plan, or the error text.
+    pub fn plan(&self) -> Result<Plan, String> {
+        self.run().map(|(plan, _)| plan)
+    }
+
+    /// Evaluates `run(plan)` and returns the plan and `str()` of the returned value.
+    pub fn run(&self) -> Result<(Plan, String), String> {
+        let root = std::env::temp_dir().join(format!(
+            "hortus-builtins-fixture-{}-{}",
+            std::process::id(),
+            SCRATCH.fetch_add(1, Ordering::Relaxed)
+        ));
+        for (path, content) in &self.files {
+            let full = root.join(path);
+            if let Some(parent) = full.parent() {
+                std::fs::create_dir_all(parent).map_err(|e| e.to_string())?;
+            }
+            std::fs::write(&full, content).map_err(|e| e.to_string())?;
+        }
+        let result = self.run_in(root.clone());
+        let _ = std::fs::remove_dir_all(&root);
+        result
+    }
+
+    fn run_in(&self, root: PathBuf) -> Result<(Plan, String), String> {
+        let mut options = self.options.clone().unwrap_or_default();
+        options.id_mode = IdMode::Deterministic;
+        if options.root_package_id.is_none() {
+            options.root_package_id = Some(FIXTURE_PACKAGE.to_owned());
+        }
+        let globals = globals();
+        let loader = MemoryLoader {
+            root,
+            files: self.files.clone(),
+            globals: globals.clone(),
+            cache: RefCell::new(HashMap::new()),
+        };
+        let ctx = EvalContext::new(Box::new(loader), options);
+        let main = self
+            .files
+            .get("main.star")
+            .ok_or_else(|| "the fixture has no `main.star`".to_owned())?;
+        let ast = AstModule::parse(
+            &format!("{FIXTURE_PACKAGE}/main.star"),
+            main.clone(),
+            &hortus_stdlib::dialect(),
+        )
+        .map_err(|e| e.to_string())?;
+        let output = Module::with_temp_heap(|module| -> Result<String, String> {
+            let mut eval = Evaluator::new(&module);
+            eval.extra = Some(&ctx);
+            eval.eval_module(ast, &globals).map_err(|e| e.to_string())?;
+            let run = module
+                .get("run")
+                .ok_or_else(|| "`main.star` has no `run` function".to_owned())?;
+            let plan = crate::plan_value(module.heap());
+            let value = eval
+                .eval_function(run, &[plan], &[])
+                .map_err(|e| e.to_string())?;
+            Ok(hortus_stdlib::go_str(value))
+        })?;
+        Ok((ctx.take_plan(), output))
+    }
+}
+
+/// A [`PackageLoader`] over the fixture's files.
+struct MemoryLoader {
+    root: PathBuf,
+    files: BTreeMap<String, String>,
+    globals: Globals,
+    cache: RefCell<HashMap<String, FrozenModule>>,
+}
+
+impl MemoryLoader {
+    /// The package-relative path of `locator` as written in module `caller`.
+    fn relative(&self, caller: &str, locator: &str) -> anyhow::Result<String> {
+        if let Some(rest) = locator.strip_prefix(FIXTURE_PACKAGE) {
+            return Ok(rest.trim_start_matches('/').to_owned());
+        }
+        if locator.starts_with("github.com/") {
+            anyhow::bail!("the fixture cannot fetch `{locator}`");
+        }
+        let caller_rel = caller
+            .strip_prefix(FIXTURE_PACKAGE)
+            .unwrap_or(caller)
+            .trim_start_matches('/');
+        let mut parts: Vec<&str> = caller_rel.split('/').collect();
+        parts.pop();
+        if locator.starts_with('/') {
+            parts.clear();
+        }
+        for part in locator.split('/') {
+            match part {
+                "" | "." => {}
+                ".." => {
+                    if parts.pop().is_none() {
+                        anyhow::bail!("`{locator}` escapes the package");
+                    }
+                }
+                other => parts.push(other),
+            }
+        }
+        Ok(parts.join("/"))
+    }
+}
+
+impl PackageLoader for MemoryLoader {
+    fn resolve(&self, caller: &str, locator: &str) -> anyhow::Result<ResolvedLocator> {
+        let rel = self.relative(caller, locator)?;
+        Ok(ResolvedLocator {
+            locator: if rel.is_empty() {
+                FIXTURE_PACKAGE.to_owned()
+            } else {
+                format!("{FIXTURE_PACKAGE}/{rel}")
+            },
+            path: self.root.join(&rel),
+        })
+    }
+
+    fn read_file(&self, caller: &str, locator: &str) -> anyhow::Result<String> {
+        let rel = self.relative(caller, locator)?;
+        self.files
+            .get(&rel)
+            .cloned()
+            .with_context(|| format!("file `{locator}` not found in the package"))
+    }
+
+    fn import_module(
+        &self,
+        ctx: &EvalContext,
+        caller: &str,
+        locator: &str,
+    ) -> starlark::Result<FrozenModule> {
+        let rel = self
+            .relative(caller, locator)
+            .map_err(starlark::Error::new_other)?;
+        if let Some(module) = self.cache.borrow().get(&rel) {
+            return Ok(module.clone());
+        }
+        let source = self.files.get(&rel).cloned().ok_or_else(|| {
+            starlark::Error::new_other(anyhow::anyhow!("module `{locator}` not found"))
+        })?;
+        let ast = AstModule::parse(
+            &format!("{FIXTURE_PACKAGE}/{rel}"),
+            source,
+            &hortus_stdlib::dialect(),
+        )?;
+        let frozen = Module::with_temp_heap(|module| -> starlark::Result<FrozenModule> {
+            {
+                let mut eval = Evaluator::new(&module);
+                eval.extra = Some(ctx);
+                eval.eval_module(ast, &self.globals)?;
+            }
+            module.freeze().map_err(starlark::Error::new_other)
+        })?;
+        self.cache.borrow_mut().insert(rel, frozen.clone());
+        Ok(frozen)
+    }
+}
