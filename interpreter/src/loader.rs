@@ -1,0 +1,453 @@
+//! The [`PackageLoader`] implementation: maps locators to files (mounted local packages,
+//! cached remote checkouts), enforces the sandbox (no `..`/symlink escape, membership of
+//! remote files), and evaluates imported modules once per run with cycle detection
+//! (`ModuleState::{Loading, Loaded, Failed}`).
+
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+
+use anyhow::{anyhow, bail};
+use hortus_builtins::context::{EvalContext, PackageLoader, ResolvedLocator};
+use hortus_stdlib::source::Normalized;
+use starlark::environment::{FrozenModule, Globals, Module};
+use starlark::eval::{Evaluator, FileLoader};
+use starlark::syntax::AstModule;
+
+use crate::cache::PackageCache;
+use crate::diagnostic::{ImportFailure, Sources};
+use crate::locator::{self, Locator, LocatorError, ReplaceMap};
+use crate::manifest;
+
+/// Compose file names that also make a directory a package (membership check).
+const COMPOSE_FILES: [&str; 6] = [
+    "compose.yml",
+    "compose.yaml",
+    "docker-compose.yml",
+    "docker-compose.yaml",
+    "docker_compose.yml",
+    "docker_compose.yaml",
+];
+
+/// A package available on disk under a locator prefix (the root package, a local
+/// `replace` target, or a remote root package's checkout).
+#[derive(Debug, Clone)]
+pub struct Mount {
+    /// Locators under this prefix (no version) map into `dir`.
+    pub prefix: Locator,
+    /// Canonical directory.
+    pub dir: PathBuf,
+    /// Relative locators from modules under `prefix` must stay under this prefix.
+    pub boundary: Locator,
+    /// For a remote root checkout: the version it was checked out at (versioned locators
+    /// with another version do not use this mount).
+    pub version: Option<String>,
+}
+
+/// What a module is being loaded or read for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Access {
+    Module,
+    File,
+    Any,
+}
+
+/// One module's state in the per-run cache.
+enum ModuleState {
+    Loading,
+    Loaded(FrozenModule),
+    Failed(String),
+}
+
+/// One source file read during the run.
+pub struct SourceEntry {
+    pub display: String,
+    pub original: String,
+    pub normalized: Normalized,
+}
+
+/// Every source read during the run, keyed by module id.
+#[derive(Default)]
+pub struct SourceRegistry {
+    pub root_id: Option<String>,
+    pub entries: HashMap<String, SourceEntry>,
+}
+
+impl SourceRegistry {
+    /// How a module id is shown (relative to the root package for its own files).
+    pub fn display(root_id: Option<&str>, module_id: &str) -> String {
+        if let Some(root) = root_id
+            && let Some(rest) = module_id.strip_prefix(root)
+            && let Some(rest) = rest.strip_prefix('/')
+        {
+            return rest.to_owned();
+        }
+        module_id.to_owned()
+    }
+}
+
+impl Sources for SourceRegistry {
+    fn display_name(&self, module_id: &str) -> String {
+        self.entries.get(module_id).map_or_else(
+            || SourceRegistry::display(self.root_id.as_deref(), module_id),
+            |e| e.display.clone(),
+        )
+    }
+
+    fn original(&self, module_id: &str) -> Option<(&str, &Normalized)> {
+        self.entries
+            .get(module_id)
+            .map(|e| (e.original.as_str(), &e.normalized))
+    }
+}
+
+/// Shared loader state (the context owns a [`LoaderHandle`]; the interpreter keeps an `Rc`).
+pub struct LoaderState {
+    pub cache: PackageCache,
+    pub root_id: Option<String>,
+    pub replace: ReplaceMap,
+    pub mounts: Vec<Mount>,
+    pub globals: Globals,
+    modules: RefCell<HashMap<String, ModuleState>>,
+    /// Module id → its locator, for relative resolution (absent for standalone scripts).
+    locs: RefCell<HashMap<String, Locator>>,
+    /// Module ids being loaded, outermost first.
+    stack: RefCell<Vec<String>>,
+    pub sources: RefCell<SourceRegistry>,
+    member_dirs: RefCell<HashSet<PathBuf>>,
+}
+
+/// The [`PackageLoader`] given to the evaluation context.
+pub struct LoaderHandle(pub Rc<LoaderState>);
+
+/// Rejects `load` statements with Kurtosis's message.
+struct RejectLoad;
+
+impl FileLoader for RejectLoad {
+    fn load(&self, path: &str) -> starlark::Result<FrozenModule> {
+        Err(starlark::Error::new_native(anyhow!(
+            hortus_stdlib::load_not_supported_message(path)
+        )))
+    }
+}
+
+/// The result of resolving a locator to disk.
+struct Resolved {
+    loc: Locator,
+    path: PathBuf,
+    /// The repository checkout the file comes from, when it is remote (not mounted).
+    remote_root: Option<PathBuf>,
+}
+
+impl LoaderState {
+    /// Creates the state for one run.
+    pub fn new(
+        cache: PackageCache,
+        root_id: Option<String>,
+        replace: ReplaceMap,
+        mounts: Vec<Mount>,
+        globals: Globals,
+    ) -> LoaderState {
+        LoaderState {
+            cache,
+            sources: RefCell::new(SourceRegistry {
+                root_id: root_id.clone(),
+                entries: HashMap::new(),
+            }),
+            root_id,
+            replace,
+            mounts,
+            globals,
+            modules: RefCell::new(HashMap::new()),
+            locs: RefCell::new(HashMap::new()),
+            stack: RefCell::new(Vec::new()),
+            member_dirs: RefCell::new(HashSet::new()),
+        }
+    }
+
+    /// The display name of a module id.
+    pub fn display(&self, module_id: &str) -> String {
+        SourceRegistry::display(self.root_id.as_deref(), module_id)
+    }
+
+    /// Records the locator of a module (used for the main module).
+    pub fn register_module(&self, module_id: &str, loc: Option<Locator>) {
+        if let Some(loc) = loc {
+            self.locs.borrow_mut().insert(module_id.to_owned(), loc);
+        }
+    }
+
+    /// The longest mount containing `loc`.
+    fn mount_for(&self, loc: &Locator) -> Option<&Mount> {
+        self.mounts
+            .iter()
+            .filter(|m| {
+                loc.starts_with(&m.prefix)
+                    && (loc.version.is_none() || m.version.is_none() || loc.version == m.version)
+            })
+            .max_by_key(|m| m.prefix.segments().count())
+    }
+
+    fn resolve_inner(&self, caller: &str, text: &str, access: Access) -> anyhow::Result<Resolved> {
+        let loc = match Locator::parse(text)? {
+            Some(abs) => {
+                locator::check_same_package_ban(self.root_id.as_deref(), caller, text)?;
+                abs
+            }
+            None => {
+                let caller_loc = self
+                    .locs
+                    .borrow()
+                    .get(caller)
+                    .cloned()
+                    .ok_or_else(|| LocatorError::RelativeInScript(text.to_owned()))?;
+                let loc = locator::resolve_relative(&caller_loc, text)?;
+                if let Some(mount) = self.mount_for(&caller_loc)
+                    && !loc.starts_with(&mount.boundary)
+                {
+                    bail!(
+                        "locator `{text}` escapes the package `{}`: files outside the package cannot be used",
+                        mount.boundary.unversioned()
+                    );
+                }
+                loc
+            }
+        };
+        let loc = self.replace.apply(&loc);
+        let (base, path, remote_root) = match self.mount_for(&loc) {
+            Some(mount) => {
+                let rest = loc.rest_after(&mount.prefix);
+                (mount.dir.clone(), join(&mount.dir, &rest), None)
+            }
+            None => {
+                let checkout =
+                    self.cache
+                        .checkout(&loc.owner, &loc.repo, loc.version.as_deref())?;
+                let path = join(&checkout, &loc.path);
+                (checkout.clone(), path, Some(checkout))
+            }
+        };
+        if access != Access::Any {
+            if !path.exists() {
+                bail!(
+                    "`{}` doesn't exist in the package `{}`",
+                    loc.path.join("/"),
+                    loc.repository()
+                );
+            }
+            ensure_inside(&base, &path, text)?;
+            if let Some(root) = &remote_root {
+                self.check_membership(root, &loc)?;
+            }
+            if access == Access::Module && path.is_dir() {
+                bail!("`{text}` is a directory, not a `.star` file");
+            }
+        }
+        Ok(Resolved {
+            loc,
+            path,
+            remote_root,
+        })
+    }
+
+    /// Spec §1.4.4: the top-most directory holding `kurtosis.yml` or a Compose file, walking
+    /// from the repository root to the file's directory, must exist and be named correctly.
+    fn check_membership(&self, checkout: &Path, loc: &Locator) -> anyhow::Result<()> {
+        let dir_segments = loc.path.len().saturating_sub(1);
+        let file_dir = join(checkout, loc.path.get(..dir_segments).unwrap_or_default());
+        if self.member_dirs.borrow().contains(&file_dir) {
+            return Ok(());
+        }
+        for depth in 0..=dir_segments {
+            let segments = loc.path.get(..depth).unwrap_or_default();
+            let dir = join(checkout, segments);
+            let manifest_path = dir.join("kurtosis.yml");
+            if manifest_path.is_file() {
+                let text = fs_err::read_to_string(&manifest_path)?;
+                let manifest = manifest::parse(&text).map_err(|e| {
+                    anyhow!(
+                        "invalid `kurtosis.yml` of `{}`: {}",
+                        loc.repository(),
+                        e.message
+                    )
+                })?;
+                let expected = Locator {
+                    path: segments.to_vec(),
+                    ..loc.without_version()
+                };
+                let named = Locator::parse(&manifest.name)
+                    .ok()
+                    .flatten()
+                    .map(|l| l.without_version());
+                if named.as_ref() != Some(&expected) {
+                    bail!(
+                        "the package name `{}` in `{}` must match the location it is in (`{}`)",
+                        manifest.name,
+                        manifest_path.display(),
+                        expected.unversioned()
+                    );
+                }
+                self.member_dirs.borrow_mut().insert(file_dir);
+                return Ok(());
+            }
+            if COMPOSE_FILES.iter().any(|f| dir.join(f).is_file()) {
+                self.member_dirs.borrow_mut().insert(file_dir);
+                return Ok(());
+            }
+        }
+        bail!(
+            "`{}` is not inside a Kurtosis package: files can only be accessed from Kurtosis packages (a directory with `kurtosis.yml`)",
+            loc
+        )
+    }
+
+    /// Reads, normalises, parses and evaluates a module; records its source.
+    pub fn eval_file(
+        &self,
+        ctx: &EvalContext,
+        module_id: &str,
+        path: &Path,
+    ) -> starlark::Result<FrozenModule> {
+        let original = fs_err::read_to_string(path)
+            .map_err(|e| starlark::Error::new_native(anyhow!("{e}")))?;
+        let mut normalized = hortus_stdlib::source::normalize(&original);
+        let text = std::mem::take(&mut normalized.text);
+        self.sources.borrow_mut().entries.insert(
+            module_id.to_owned(),
+            SourceEntry {
+                display: self.display(module_id),
+                original,
+                normalized,
+            },
+        );
+        let ast = AstModule::parse(module_id, text, &hortus_stdlib::dialect())?;
+        self.stack.borrow_mut().push(module_id.to_owned());
+        let result = Module::with_temp_heap(|module| {
+            {
+                let mut eval = Evaluator::new(&module);
+                eval.extra = Some(ctx);
+                eval.set_loader(&RejectLoad);
+                eval.eval_module(ast, &self.globals)?;
+            }
+            module
+                .freeze()
+                .map_err(|e| starlark::Error::new_native(anyhow!("{e:?}")))
+        });
+        self.stack.borrow_mut().pop();
+        result
+    }
+
+    fn import(
+        &self,
+        ctx: &EvalContext,
+        caller: &str,
+        text: &str,
+    ) -> starlark::Result<FrozenModule> {
+        let resolved = self
+            .resolve_inner(caller, text, Access::Module)
+            .map_err(|e| {
+                starlark::Error::new_native(anyhow!(
+                    "an error occurred while loading the module `{text}`: {e:#}"
+                ))
+            })?;
+        let id = resolved.loc.to_string();
+        match self.modules.borrow().get(&id) {
+            Some(ModuleState::Loaded(m)) => return Ok(m.clone()),
+            Some(ModuleState::Failed(message)) => {
+                return Err(starlark::Error::new_native(anyhow!(
+                    "the module `{}` failed to load earlier in this run: {message}",
+                    self.display(&id)
+                )));
+            }
+            Some(ModuleState::Loading) => {
+                let chain: Vec<String> = self
+                    .stack
+                    .borrow()
+                    .iter()
+                    .skip_while(|m| **m != id)
+                    .chain(std::iter::once(&id))
+                    .map(|m| self.display(m))
+                    .collect();
+                return Err(starlark::Error::new_native(anyhow!(
+                    "there's a cycle in the import_module calls: {}",
+                    chain.join(" -> ")
+                )));
+            }
+            None => {}
+        }
+        self.modules
+            .borrow_mut()
+            .insert(id.clone(), ModuleState::Loading);
+        self.locs.borrow_mut().insert(id.clone(), resolved.loc);
+        let _ = resolved.remote_root;
+        match self.eval_file(ctx, &id, &resolved.path) {
+            Ok(module) => {
+                self.modules
+                    .borrow_mut()
+                    .insert(id, ModuleState::Loaded(module.clone()));
+                Ok(module)
+            }
+            Err(inner) => {
+                let summary = format!("{}", inner.without_diagnostic());
+                self.modules
+                    .borrow_mut()
+                    .insert(id.clone(), ModuleState::Failed(summary));
+                Err(starlark::Error::new_native(anyhow::Error::new(
+                    ImportFailure {
+                        module: self.display(&id),
+                        inner,
+                    },
+                )))
+            }
+        }
+    }
+}
+
+/// `base` joined with path segments.
+fn join(base: &Path, segments: &[String]) -> PathBuf {
+    let mut p = base.to_path_buf();
+    for s in segments {
+        p.push(s);
+    }
+    p
+}
+
+/// The file must stay inside `base` once symlinks are followed.
+fn ensure_inside(base: &Path, path: &Path, text: &str) -> anyhow::Result<()> {
+    let real = fs_err::canonicalize(path)?;
+    let real_base = fs_err::canonicalize(base)?;
+    if !real.starts_with(&real_base) {
+        bail!("`{text}` resolves to a path outside its package repository (through a symlink)");
+    }
+    Ok(())
+}
+
+impl PackageLoader for LoaderHandle {
+    fn resolve(&self, caller: &str, locator: &str) -> anyhow::Result<ResolvedLocator> {
+        let r = self.0.resolve_inner(caller, locator, Access::Any)?;
+        Ok(ResolvedLocator {
+            locator: r.loc.to_string(),
+            path: r.path,
+        })
+    }
+
+    fn read_file(&self, caller: &str, locator: &str) -> anyhow::Result<String> {
+        let r = self.0.resolve_inner(caller, locator, Access::File)?;
+        if r.path.is_dir() {
+            bail!("`{locator}` is a directory, not a file");
+        }
+        let bytes = fs_err::read(&r.path)?;
+        Ok(String::from_utf8(bytes)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
+    }
+
+    fn import_module(
+        &self,
+        ctx: &EvalContext,
+        caller: &str,
+        locator: &str,
+    ) -> starlark::Result<FrozenModule> {
+        self.0.import(ctx, caller, locator)
+    }
+}
