@@ -8,7 +8,7 @@ use std::time::Instant;
 fn module(i: usize) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "\"\"\"Generated module {i}.\"\"\"\n");
-    let _ = writeln!(s, "BASE_PORT = {}\n", 8000 + i);
+    let _ = writeln!(s, "BASE_PORT = {}", 8000 + i);
     for f in 0..40 {
         let _ = write!(
             s,
