@@ -10,6 +10,10 @@
 //!     concurrently, then all force-removed with the network
 //! ```
 //!
+//! `backend-network N` and `backend-services N` do the same through hortus's own
+//! `DockerBackend` (enclave network with its subnet, reserved static IPs, labels, `init`
+//! off), which isolates the backend's overhead from the CLI's.
+//!
 //! Prints the elapsed seconds (connection setup included) on stdout.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
@@ -24,6 +28,8 @@ use bollard::models::{
 };
 use bollard::query_parameters::{CreateContainerOptionsBuilder, RemoveContainerOptionsBuilder};
 use futures::future::try_join_all;
+use hortus_runtime::backend::{Backend, BackendError, ContainerSpec, PortRequest};
+use hortus_runtime::docker::DockerBackend;
 
 const IMAGE: &str = "hortus-test/busybox:latest";
 
@@ -124,12 +130,69 @@ async fn services(docker: &Docker, count: usize) -> Result<(), Error> {
     ids.map(|_| ())
 }
 
+async fn backend_networks(count: usize) -> Result<(), Error> {
+    let backend = DockerBackend::connect().await?;
+    for index in 0..count {
+        let uuid = uuid::Uuid::new_v4().simple().to_string();
+        backend
+            .create_enclave(&format!("bench-{}-{index}", std::process::id()), &uuid)
+            .await?;
+        backend.remove_enclave(&uuid).await?;
+    }
+    Ok(())
+}
+
+async fn backend_services(count: usize) -> Result<(), Error> {
+    let backend = DockerBackend::connect().await?;
+    let uuid = uuid::Uuid::new_v4().simple().to_string();
+    backend
+        .create_enclave(&format!("bench-{}", std::process::id()), &uuid)
+        .await?;
+    let backend = &backend;
+    let uuid = uuid.as_str();
+    let started = try_join_all((0..count).map(|index| async move {
+        let ip = backend.reserve_ip(uuid).await?;
+        let spec = ContainerSpec {
+            container_name: format!("svc-{index}--{}", uuid.get(..12).unwrap_or(uuid)),
+            service_name: format!("svc-{index}"),
+            image: IMAGE.to_owned(),
+            cmd: Some(vec![
+                "httpd".into(),
+                "-f".into(),
+                "-p".into(),
+                "8080".into(),
+            ]),
+            ports: vec![PortRequest {
+                number: 8080,
+                protocol: "tcp".to_owned(),
+                host_port: Some(0),
+            }],
+            ip: Some(ip),
+            ..Default::default()
+        };
+        let id = backend.create_container(uuid, &spec).await?;
+        backend.start_container(&id).await?;
+        Ok::<_, BackendError>(id)
+    }))
+    .await;
+    backend.remove_enclave(uuid).await?;
+    started.map(|_| ()).map_err(Into::into)
+}
+
 async fn run(mode: &str, count: usize) -> Result<(), Error> {
+    match mode {
+        "backend-network" => return backend_networks(count).await,
+        "backend-services" => return backend_services(count).await,
+        _ => {}
+    }
     let docker = Docker::connect_with_defaults()?.negotiate_version().await?;
     match mode {
         "network" => networks(&docker, count).await,
         "services" => services(&docker, count).await,
-        other => Err(format!("unknown mode `{other}`: expected `network` or `services`").into()),
+        other => Err(format!(
+            "unknown mode `{other}`: expected `network`, `services`, `backend-network` or `backend-services`"
+        )
+        .into()),
     }
 }
 
@@ -140,7 +203,7 @@ async fn main() -> ExitCode {
         args.first(),
         args.get(1).and_then(|n| n.parse::<usize>().ok()),
     ) else {
-        eprintln!("usage: bare_bollard (network|services) N");
+        eprintln!("usage: bare_bollard (network|services|backend-network|backend-services) N");
         return ExitCode::from(2);
     };
     let started = Instant::now();

@@ -44,15 +44,26 @@ impl DockerBackend {
     ) -> BackendResult<EnclaveInfo> {
         let network_name = format!("{NETWORK_PREFIX}{name}");
         let _guard = self.subnet_lock.lock().await;
-        if let Some(info) = self.existing_enclave(&network_name).await? {
-            return Ok(info);
-        }
         let operation = format!("creating network `{network_name}`");
+        // One listing answers both "does it exist already" and "which subnets are taken".
         let networks = self
             .docker
             .list_networks(None)
             .await
             .map_err(|e| self.error("listing Docker networks", e))?;
+        if let Some(existing) = networks
+            .iter()
+            .find(|n| n.name.as_deref() == Some(network_name.as_str()))
+        {
+            return self
+                .adopt_network(
+                    &network_name,
+                    existing.id.clone(),
+                    existing.labels.clone().unwrap_or_default(),
+                    existing.ipam.as_ref(),
+                )
+                .await;
+        }
         let mut used: Vec<Subnet> = networks
             .iter()
             .filter_map(|n| n.ipam.as_ref()?.config.as_ref())
@@ -143,15 +154,32 @@ impl DockerBackend {
                 return Err(self.error(&format!("inspecting network `{network_name}`"), error));
             }
         };
-        let labels = network.labels.unwrap_or_default();
+        let labels = network.labels.clone().unwrap_or_default();
+        self.adopt_network(
+            network_name,
+            network.id.clone(),
+            labels,
+            network.ipam.as_ref(),
+        )
+        .await
+        .map(Some)
+    }
+
+    /// Remembers an existing enclave network and describes its enclave.
+    async fn adopt_network(
+        &self,
+        network_name: &str,
+        id: Option<String>,
+        labels: HashMap<String, String>,
+        ipam: Option<&Ipam>,
+    ) -> BackendResult<EnclaveInfo> {
         let Some(uuid) = labels.get(LABEL_ENCLAVE_UUID).cloned() else {
             return Err(BackendError::Docker {
                 operation: format!("creating network `{network_name}`"),
                 reason: format!("a network `{network_name}` not made by hortus exists already"),
             });
         };
-        let ipam = network.ipam.as_ref().and_then(|i| i.config.as_ref());
-        let first = ipam.and_then(|c| c.first());
+        let first = ipam.and_then(|i| i.config.as_ref()).and_then(|c| c.first());
         let enclave_name = labels
             .get(LABEL_ENCLAVE_NAME)
             .cloned()
@@ -159,7 +187,7 @@ impl DockerBackend {
         self.remember_network(
             &uuid,
             EnclaveNetwork {
-                id: network.id.unwrap_or_else(|| network_name.to_owned()),
+                id: id.unwrap_or_else(|| network_name.to_owned()),
                 name: network_name.to_owned(),
                 enclave_name: enclave_name.clone(),
                 subnet: first.and_then(|c| Subnet::parse(c.subnet.as_deref()?)),
@@ -167,12 +195,12 @@ impl DockerBackend {
             },
         );
         let status = self.enclave_statuses().await?.get(&uuid).copied();
-        Ok(Some(EnclaveInfo {
+        Ok(EnclaveInfo {
             name: enclave_name,
             uuid,
             created: labels.get(LABEL_CREATED).cloned().unwrap_or_default(),
             status: status.unwrap_or(EnclaveStatus::Empty),
-        }))
+        })
     }
 
     /// Status of every enclave that has containers, from one container listing.
@@ -241,18 +269,26 @@ impl DockerBackend {
 
     pub(super) async fn remove_enclave_objects(&self, uuid: &str) -> BackendResult<()> {
         let filter = label_filter(LABEL_ENCLAVE_UUID, Some(uuid));
-        let mut failures: Vec<String> = Vec::new();
-
-        let containers = self
-            .docker
-            .list_containers(Some(
+        // One round of listings, then containers, volumes (freed by the containers) and the
+        // network, in that order; every failure is collected, absent objects are fine.
+        let (containers, volumes, networks) = futures::join!(
+            self.docker.list_containers(Some(
                 ListContainersOptionsBuilder::new()
                     .all(true)
                     .filters(&filter)
                     .build(),
-            ))
-            .await
+            )),
+            self.docker.list_volumes(Some(
+                ListVolumesOptionsBuilder::new().filters(&filter).build()
+            )),
+            self.docker.list_networks(Some(
+                ListNetworksOptionsBuilder::new().filters(&filter).build()
+            )),
+        );
+        let containers = containers
             .map_err(|e| self.error(&format!("listing containers of enclave `{uuid}`"), e))?;
+        let mut failures: Vec<String> = Vec::new();
+
         let remove_options = RemoveContainerOptionsBuilder::new()
             .force(true)
             .v(true)
@@ -271,24 +307,12 @@ impl DockerBackend {
         });
         failures.extend(join_all(removals).await.into_iter().filter_map(Result::err));
 
-        match self
-            .docker
-            .list_volumes(Some(
-                ListVolumesOptionsBuilder::new().filters(&filter).build(),
-            ))
-            .await
-        {
+        match volumes {
             Ok(response) => {
                 let volumes = response.volumes.unwrap_or_default();
                 let removals = volumes.iter().map(|volume| async move {
-                    match self
-                        .docker
-                        .remove_volume(
-                            &volume.name,
-                            Some(RemoveVolumeOptionsBuilder::new().force(true).build()),
-                        )
-                        .await
-                    {
+                    let options = RemoveVolumeOptionsBuilder::new().force(true).build();
+                    match self.docker.remove_volume(&volume.name, Some(options)).await {
                         Ok(()) => Ok(()),
                         Err(error) if is_not_found(&error) => Ok(()),
                         Err(error) => Err(self
@@ -304,13 +328,7 @@ impl DockerBackend {
             ),
         }
 
-        match self
-            .docker
-            .list_networks(Some(
-                ListNetworksOptionsBuilder::new().filters(&filter).build(),
-            ))
-            .await
-        {
+        match networks {
             Ok(networks) => {
                 for network in networks {
                     let Some(id) = network.id.as_deref() else {
@@ -390,6 +408,14 @@ impl DockerBackend {
         ))
     }
 
+    fn is_seeded(&self, enclave_uuid: &str) -> bool {
+        self.reserved
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(enclave_uuid)
+            .is_some_and(|r| r.seeded)
+    }
+
     pub(super) async fn reserve_enclave_ip(&self, enclave_uuid: &str) -> BackendResult<Ipv4Addr> {
         let network = self.enclave_network(enclave_uuid).await?;
         let operation = format!("reserving an address in enclave `{enclave_uuid}`");
@@ -399,43 +425,45 @@ impl DockerBackend {
                 reason: format!("network `{}` has no IPv4 subnet", network.name),
             });
         };
-        // Addresses on running endpoints (one network inspect per call).
-        let inspected = match self.docker.inspect_network(&network.id, None).await {
-            Ok(inspected) => inspected,
-            Err(error) if is_not_found(&error) => {
-                self.forget_enclave(enclave_uuid);
-                return Err(BackendError::NoSuchEnclave(enclave_uuid.to_owned()));
-            }
-            Err(error) => return Err(self.error(&operation, error)),
-        };
-        let mut in_use: HashSet<Ipv4Addr> = inspected
-            .containers
-            .unwrap_or_default()
-            .values()
-            .filter_map(|endpoint| {
-                let address = endpoint.ipv4_address.as_deref()?;
-                address.split('/').next()?.parse().ok()
-            })
-            .collect();
-        // Created and stopped containers hold static addresses without an endpoint: load
-        // them once per enclave and process.
-        let seeded = self
-            .reserved
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .get(enclave_uuid)
-            .is_some_and(|r| r.seeded);
-        if !seeded {
-            for state in self.list_enclave_containers(enclave_uuid).await? {
-                in_use.extend(state.ip);
+        if !self.is_seeded(enclave_uuid) {
+            // Load the addresses in use once per enclave and process: live endpoints (also
+            // of containers hortus did not make) and the static addresses of created and
+            // stopped containers, which hold no endpoint. Later calls only consult the
+            // in-process set: mutations of one enclave are serialised by the caller.
+            let _seeding = self.seed_lock.lock().await;
+            if !self.is_seeded(enclave_uuid) {
+                let (inspected, containers) = futures::join!(
+                    self.docker.inspect_network(&network.id, None),
+                    self.list_enclave_containers(enclave_uuid)
+                );
+                let inspected = match inspected {
+                    Ok(inspected) => inspected,
+                    Err(error) if is_not_found(&error) => {
+                        self.forget_enclave(enclave_uuid);
+                        return Err(BackendError::NoSuchEnclave(enclave_uuid.to_owned()));
+                    }
+                    Err(error) => return Err(self.error(&operation, error)),
+                };
+                let mut in_use: HashSet<Ipv4Addr> = inspected
+                    .containers
+                    .unwrap_or_default()
+                    .values()
+                    .filter_map(|endpoint| {
+                        let address = endpoint.ipv4_address.as_deref()?;
+                        address.split('/').next()?.parse().ok()
+                    })
+                    .collect();
+                in_use.extend(containers?.into_iter().filter_map(|state| state.ip));
+                let mut reserved = self.reserved.lock().unwrap_or_else(PoisonError::into_inner);
+                let entry = reserved.entry(enclave_uuid.to_owned()).or_default();
+                entry.seeded = true;
+                entry
+                    .taken
+                    .extend(in_use.into_iter().filter(|a| subnet.contains(*a)));
             }
         }
         let mut reserved = self.reserved.lock().unwrap_or_else(PoisonError::into_inner);
         let entry = reserved.entry(enclave_uuid.to_owned()).or_default();
-        entry.seeded = true;
-        entry
-            .taken
-            .extend(in_use.into_iter().filter(|a| subnet.contains(*a)));
         let Some(address) = subnet::free_address(subnet, network.gateway, &entry.taken) else {
             return Err(BackendError::Docker {
                 operation,

@@ -45,6 +45,8 @@ pub struct DockerBackend {
     reserved: Mutex<HashMap<String, ReservedIps>>,
     /// Serialises subnet selection + network creation inside this process.
     subnet_lock: tokio::sync::Mutex<()>,
+    /// Serialises the first address lookup of an enclave (one Docker round per enclave).
+    seed_lock: tokio::sync::Mutex<()>,
 }
 
 /// What the backend remembers about an enclave network.
@@ -87,6 +89,7 @@ impl DockerBackend {
             networks: Mutex::new(HashMap::new()),
             reserved: Mutex::new(HashMap::new()),
             subnet_lock: tokio::sync::Mutex::new(()),
+            seed_lock: tokio::sync::Mutex::new(()),
         })
     }
 
