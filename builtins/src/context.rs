@@ -153,12 +153,11 @@ impl EvalContext {
 
     /// How a module id is shown: relative to the root package for its own files.
     pub fn display_name(&self, module_id: &str) -> String {
-        if let Some(root) = &self.options.root_package_id {
-            if let Some(rest) = module_id.strip_prefix(root.as_str()) {
-                if let Some(rest) = rest.strip_prefix('/') {
-                    return rest.to_owned();
-                }
-            }
+        if let Some(root) = &self.options.root_package_id
+            && let Some(rest) = module_id.strip_prefix(root.as_str())
+            && let Some(rest) = rest.strip_prefix('/')
+        {
+            return rest.to_owned();
         }
         module_id.to_owned()
     }

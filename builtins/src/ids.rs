@@ -162,7 +162,7 @@ impl IdGen {
     /// A generator in the given mode.
     pub fn new(mode: IdMode) -> Self {
         let state = match mode {
-            IdMode::Deterministic => 0x5eed_0f_a7_1f_ac_75,
+            IdMode::Deterministic => 0x005e_ed0f_a71f_ac75,
             IdMode::Random => rand::random::<u64>(),
         };
         Self {

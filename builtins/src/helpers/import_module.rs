@@ -17,7 +17,7 @@ use starlark::values::FreezeResult;
 use starlark::values::Freezer;
 use starlark::values::Heap;
 use starlark::values::NoSerialize;
-use starlark::values::StarlarkPagablePanic;
+use starlark::values::StarlarkPagable;
 use starlark::values::StarlarkValue;
 use starlark::values::Trace;
 use starlark::values::Value;
@@ -46,9 +46,7 @@ pub static SPEC: Spec = Spec {
 };
 
 /// An imported module: its globals by name.
-#[derive(
-    Debug, Trace, Coerce, ProvidesStaticType, NoSerialize, Allocative, StarlarkPagablePanic,
-)]
+#[derive(Debug, Trace, Coerce, ProvidesStaticType, NoSerialize, Allocative, StarlarkPagable)]
 #[repr(C)]
 pub struct ModuleValueGen<V> {
     name: String,

@@ -131,7 +131,7 @@ def run(plan):
         assert_eq!(instruction.origin.file, "main.star");
         assert_eq!(instruction.origin.line, 3);
         let InstructionKind::AddService(add) = &instruction.kind else {
-            panic!("not an AddService");
+            unreachable!("not an AddService");
         };
         let port = &add.config.ports["http"];
         assert_eq!(port.number, 80);

@@ -74,7 +74,7 @@ fn add_services_impl<'v>(
         .ok_or_else(|| call.fail("missing argument for `configs`"))?;
     let dict =
         DictRef::from_value(configs_value).ok_or_else(|| call.fail("`configs` must be a dict"))?;
-    if dict.len() == 0 {
+    if dict.is_empty() {
         return Err(call.fail("`configs` must not be empty"));
     }
     let mut configs = IndexMap::with_capacity(dict.len());

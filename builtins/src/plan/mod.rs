@@ -40,7 +40,7 @@ use starlark::starlark_simple_value;
 use starlark::values::FrozenHeap;
 use starlark::values::Heap;
 use starlark::values::NoSerialize;
-use starlark::values::StarlarkPagablePanic;
+use starlark::values::StarlarkPagable;
 use starlark::values::StarlarkValue;
 use starlark::values::Value;
 use starlark::values::dict::AllocDict;
@@ -106,7 +106,7 @@ pub fn methods() -> Option<&'static Methods> {
 }
 
 /// The `plan` value: a module-like object whose attributes are the instructions.
-#[derive(Debug, ProvidesStaticType, NoSerialize, Allocative, StarlarkPagablePanic)]
+#[derive(Debug, ProvidesStaticType, NoSerialize, Allocative, StarlarkPagable)]
 pub struct PlanValue;
 
 starlark_simple_value!(PlanValue);

@@ -114,12 +114,12 @@ fn set_service_impl<'v>(
         .bound
         .get("config")
         .ok_or_else(|| call.fail("missing argument for `config`"))?;
-    if let Some(attrs) = Attrs::of(config_value, &["ServiceConfig"]) {
-        if let Some(field) = UNSUPPORTED.iter().find(|f| attrs.get(f).is_some()) {
-            return Err(call.fail(format!(
-                "overriding `{field}` with `set_service` is currently not supported"
-            )));
-        }
+    if let Some(attrs) = Attrs::of(config_value, &["ServiceConfig"])
+        && let Some(field) = UNSUPPORTED.iter().find(|f| attrs.get(f).is_some())
+    {
+        return Err(call.fail(format!(
+            "overriding `{field}` with `set_service` is currently not supported"
+        )));
     }
     let over = service_config::convert(config_value, call.ctx, &call.caller, &name)
         .map_err(|e| call.fail(e))?;

@@ -54,10 +54,10 @@ pub static DIRECTORY: ConstructorDef = ConstructorDef {
 fn check(bound: &Bound<'_>) -> anyhow::Result<Vec<String>> {
     non_empty(bound, &["persistent_key"])?;
     int_range(bound, "size", 1, i64::MAX)?;
-    if let Some(names) = bound.str_list("artifact_names")? {
-        if names.iter().any(String::is_empty) {
-            return Err(bound.fail("`artifact_names` must not contain empty strings"));
-        }
+    if let Some(names) = bound.str_list("artifact_names")?
+        && names.iter().any(String::is_empty)
+    {
+        return Err(bound.fail("`artifact_names` must not contain empty strings"));
     }
     Ok(Vec::new())
 }

@@ -25,7 +25,7 @@ use starlark::eval::Arguments;
 use starlark::eval::Evaluator;
 use starlark::starlark_simple_value;
 use starlark::values::NoSerialize;
-use starlark::values::StarlarkPagablePanic;
+use starlark::values::StarlarkPagable;
 use starlark::values::StarlarkValue;
 use starlark::values::Value;
 use starlark::values::starlark_value;
@@ -69,20 +69,29 @@ pub fn constructors() -> [&'static ConstructorDef; 15] {
 
 /// Registers every type constructor as a global.
 pub fn register(builder: &mut GlobalsBuilder) {
-    for def in constructors() {
-        builder.set(def.spec.name, Constructor(def));
+    for (index, def) in constructors().iter().enumerate() {
+        builder.set(def.spec.name, Constructor(index));
     }
 }
 
 /// The callable global of a type constructor.
-#[derive(Debug, ProvidesStaticType, NoSerialize, Allocative, StarlarkPagablePanic)]
-pub struct Constructor(#[allocative(skip)] &'static ConstructorDef);
+#[derive(Debug, ProvidesStaticType, NoSerialize, Allocative, StarlarkPagable)]
+pub struct Constructor(usize);
+
+impl Constructor {
+    fn def(&self) -> &'static ConstructorDef {
+        constructors()
+            .get(self.0)
+            .copied()
+            .unwrap_or(&service_config::SERVICE_CONFIG)
+    }
+}
 
 starlark_simple_value!(Constructor);
 
 impl fmt::Display for Constructor {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "<built-in function {}>", self.0.spec.name)
+        write!(f, "<built-in function {}>", self.def().spec.name)
     }
 }
 
@@ -95,13 +104,14 @@ impl<'v> StarlarkValue<'v> for Constructor {
         eval: &mut Evaluator<'v, '_, '_>,
     ) -> starlark::Result<Value<'v>> {
         let heap = eval.heap();
-        let bound = Bound::bind(&self.0.spec, args, heap).map_err(starlark::Error::new_other)?;
-        let warnings = (self.0.check)(&bound).map_err(starlark::Error::new_other)?;
-        if !warnings.is_empty() {
-            if let Ok(ctx) = EvalContext::from_eval(eval) {
-                for warning in warnings {
-                    ctx.warn(warning);
-                }
+        let bound =
+            Bound::bind(&self.def().spec, args, heap).map_err(starlark::Error::new_other)?;
+        let warnings = (self.def().check)(&bound).map_err(starlark::Error::new_other)?;
+        if !warnings.is_empty()
+            && let Ok(ctx) = EvalContext::from_eval(eval)
+        {
+            for warning in warnings {
+                ctx.warn(warning);
             }
         }
         let attrs = bound
@@ -109,10 +119,10 @@ impl<'v> StarlarkValue<'v> for Constructor {
             .into_iter()
             .map(|(name, value)| (name.to_owned(), value))
             .collect();
-        alloc_kurtosis(heap, self.0.spec.name, attrs).ok_or_else(|| {
+        alloc_kurtosis(heap, self.def().spec.name, attrs).ok_or_else(|| {
             starlark::Error::new_other(anyhow!(
                 "internal error: `{}` is not a Kurtosis type",
-                self.0.spec.name
+                self.def().spec.name
             ))
         })
     }
@@ -164,25 +174,25 @@ pub(crate) fn non_empty(bound: &Bound<'_>, names: &[&str]) -> anyhow::Result<()>
 
 /// Checks an int argument against an inclusive range.
 pub(crate) fn int_range(bound: &Bound<'_>, name: &str, min: i64, max: i64) -> anyhow::Result<()> {
-    if let Some(n) = bound.int(name)? {
-        if n < min || n > max {
-            return Err(bound.fail(format!(
-                "`{name}` must be an integer between {min} and {max}, got `{n}`"
-            )));
-        }
+    if let Some(n) = bound.int(name)?
+        && (n < min || n > max)
+    {
+        return Err(bound.fail(format!(
+            "`{name}` must be an integer between {min} and {max}, got `{n}`"
+        )));
     }
     Ok(())
 }
 
 /// Checks a string argument against a fixed set of values.
 pub(crate) fn one_of(bound: &Bound<'_>, name: &str, allowed: &[&str]) -> anyhow::Result<()> {
-    if let Some(s) = bound.str(name) {
-        if !allowed.contains(&s) {
-            return Err(bound.fail(format!(
-                "invalid value for `{name}`: `{s}`, valid values are {}",
-                allowed.join(", ")
-            )));
-        }
+    if let Some(s) = bound.str(name)
+        && !allowed.contains(&s)
+    {
+        return Err(bound.fail(format!(
+            "invalid value for `{name}`: `{s}`, valid values are {}",
+            allowed.join(", ")
+        )));
     }
     Ok(())
 }

@@ -68,15 +68,14 @@ pub static PORT_SPEC: ConstructorDef = ConstructorDef {
 fn check(bound: &Bound<'_>) -> anyhow::Result<Vec<String>> {
     int_range(bound, "number", 1, 65535)?;
     one_of(bound, "transport_protocol", &["TCP", "SCTP", "UDP"])?;
-    if let Some(protocol) = bound.str("application_protocol") {
-        if !protocol
+    if let Some(protocol) = bound.str("application_protocol")
+        && !protocol
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '.' | '-'))
-        {
-            return Err(bound.fail(format!(
-                "`application_protocol` must match `^[a-zA-Z0-9+.-]*$`, got `{protocol}`"
-            )));
-        }
+    {
+        return Err(bound.fail(format!(
+            "`application_protocol` must match `^[a-zA-Z0-9+.-]*$`, got `{protocol}`"
+        )));
     }
     if let Some(wait) = bound.str("wait") {
         if wait.is_empty() {
@@ -84,10 +83,10 @@ fn check(bound: &Bound<'_>) -> anyhow::Result<Vec<String>> {
         }
         GoDuration::parse(wait).map_err(|e| bound.fail(format!("`wait`: {e}")))?;
     }
-    if let Some(url) = bound.str("url") {
-        if url.is_empty() || url.contains(';') {
-            return Err(bound.fail(format!("`url` is not a valid URL: `{url}`")));
-        }
+    if let Some(url) = bound.str("url")
+        && (url.is_empty() || url.contains(';'))
+    {
+        return Err(bound.fail(format!("`url` is not a valid URL: `{url}`")));
     }
     Ok(Vec::new())
 }

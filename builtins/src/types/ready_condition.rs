@@ -77,10 +77,10 @@ fn check(bound: &Bound<'_>) -> anyhow::Result<Vec<String>> {
     bound.non_empty_str("field")?;
     assertion(bound.req_str("assertion")?).map_err(|e| bound.fail(e))?;
     for name in ["interval", "timeout"] {
-        if let Some(text) = bound.str(name) {
-            if !text.is_empty() {
-                GoDuration::parse(text).map_err(|e| bound.fail(format!("`{name}`: {e}")))?;
-            }
+        if let Some(text) = bound.str(name)
+            && !text.is_empty()
+        {
+            GoDuration::parse(text).map_err(|e| bound.fail(format!("`{name}`: {e}")))?;
         }
     }
     Ok(Vec::new())

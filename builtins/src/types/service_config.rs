@@ -258,12 +258,12 @@ fn check(bound: &Bound<'_>) -> anyhow::Result<Vec<String>> {
             check_label(key, value).map_err(|e| bound.fail(e))?;
         }
     }
-    if let Some(mounts) = bound.str_dict("bind_mounts")? {
-        if let Some(bad) = mounts.keys().find(|k| k.as_str() != DOCKER_SOCKET) {
-            return Err(bound.fail(format!(
-                "`bind_mounts` only accepts the host path `{DOCKER_SOCKET}`, got `{bad}`"
-            )));
-        }
+    if let Some(mounts) = bound.str_dict("bind_mounts")?
+        && let Some(bad) = mounts.keys().find(|k| k.as_str() != DOCKER_SOCKET)
+    {
+        return Err(bound.fail(format!(
+            "`bind_mounts` only accepts the host path `{DOCKER_SOCKET}`, got `{bad}`"
+        )));
     }
     if bound.is_set("cpu_allocation") {
         warnings.push(
