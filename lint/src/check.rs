@@ -180,6 +180,8 @@ struct Checker<'a> {
     globals: HashSet<&'a str>,
     instructions: HashMap<&'a str, &'a BuiltinDoc>,
     global_builtins: HashMap<&'a str, &'a BuiltinDoc>,
+    /// Names of Kurtosis value types (type constructors and `Service`).
+    value_types: HashSet<&'a str>,
     scopes: Vec<Scope>,
     findings: Vec<RawFinding>,
     /// Top-level function currently being walked.
@@ -207,17 +209,29 @@ pub fn check_module(ast: &AstModule, ctx: &FileContext<'_>) -> Vec<RawFinding> {
             BuiltinKind::Instruction => {
                 instructions.insert(b.name.as_str(), b);
             }
-            _ => {
+            BuiltinKind::TypeConstructor | BuiltinKind::Helper => {
                 globals.insert(b.name.as_str());
                 global_builtins.insert(b.name.as_str(), b);
             }
+            // Modules and `struct(**kwargs)`: names only, no signature to check.
+            BuiltinKind::Library => {
+                globals.insert(b.name.as_str());
+            }
         }
     }
+    let mut value_types: HashSet<&str> = ctx
+        .registry
+        .iter()
+        .filter(|b| b.kind == BuiltinKind::TypeConstructor)
+        .map(|b| b.name.as_str())
+        .collect();
+    value_types.insert("Service");
     let mut c = Checker {
         ctx,
         globals,
         instructions,
         global_builtins,
+        value_types,
         scopes: Vec::new(),
         findings: Vec::new(),
         current_def: None,
@@ -307,7 +321,7 @@ fn literal_kind(e: &AstExpr) -> Option<&'static str> {
 
 /// Whether a literal of `kind` can be passed where `ty` (registry text) is expected.
 /// Conservative: unknown type words accept anything.
-fn type_accepts(ty: &str, kind: &str, required: bool) -> bool {
+fn type_accepts(ty: &str, kind: &str, required: bool, value_types: &HashSet<&str>) -> bool {
     if kind == "None" && !required {
         return true;
     }
@@ -336,11 +350,9 @@ fn type_accepts(ty: &str, kind: &str, required: bool) -> bool {
             "list" | "tuple" | "sequence" | "Sequence" => kind == "list" || kind == "tuple",
             "dict" => kind == "dict",
             "None" | "NoneType" => kind == "None",
-            other => {
-                // A Kurtosis value type (`PortSpec`, ...) takes no plain literal; anything
-                // else we do not know (`any`, `json`, `value`) accepts everything.
-                !other.chars().next().is_some_and(char::is_uppercase)
-            }
+            // A Kurtosis value type (`PortSpec`, `Service`, ...) takes no plain literal;
+            // anything else we do not know (`Value`, `Comparable`, `json`) accepts everything.
+            other => !value_types.contains(other),
         };
         if ok {
             return true;
@@ -800,7 +812,7 @@ impl<'a> Checker<'a> {
     fn check_type(&mut self, full: &str, p: &hortus_builtins::registry::ParamDoc, e: &AstExpr) {
         if let Some(kind) = literal_kind(e)
             && !p.ty.trim().is_empty()
-            && !type_accepts(&p.ty, kind, p.required)
+            && !type_accepts(&p.ty, kind, p.required, &self.value_types)
         {
             self.report(
                 Rule::WrongArgumentType,

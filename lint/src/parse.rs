@@ -29,12 +29,25 @@ pub fn ast_fingerprint(src: &str) -> starlark_syntax::Result<String> {
     Ok(format!("{}", ast.statement().node))
 }
 
+fn has_legacy_octal(src: &str) -> bool {
+    let b = src.as_bytes();
+    b.windows(3).enumerate().any(|(i, w)| {
+        w[0] == b'0'
+            && w[1].is_ascii_digit()
+            && (i == 0
+                || !(b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'_' || b[i - 1] == b'.'))
+    })
+}
+
+/// Also rewrites Go-style octal literals (`0755`) to `0o755`, which starlark-go accepts and
+/// starlark-rust does not.
+///
 /// Replaces tabs outside string literals and comments the way starlark-go reads them
 /// (starlark-api.md §2.1): in indentation a tab advances to the next multiple of 8 columns,
 /// elsewhere it is one space. starlark-rust rejects tabs, so every parse goes through this.
 /// Line numbers are unchanged; columns on lines with tabs may shift.
 pub fn normalize_tabs(src: &str) -> std::borrow::Cow<'_, str> {
-    if !src.contains('\t') {
+    if !src.contains('\t') && !has_legacy_octal(src) {
         return std::borrow::Cow::Borrowed(src);
     }
     #[derive(PartialEq)]
@@ -80,6 +93,30 @@ pub fn normalize_tabs(src: &str) -> std::borrow::Cow<'_, str> {
                         out.push(c);
                         i += 2;
                         col += 2;
+                    }
+                }
+                '0' if !chars
+                    .get(i.wrapping_sub(1))
+                    .is_some_and(|p| p.is_alphanumeric() || *p == '_' || *p == '.') =>
+                {
+                    line_start = false;
+                    // Go-style octal `0755` -> `0o755` (starlark-rust rejects the former).
+                    let digits: String = chars
+                        .get(i + 1..)
+                        .unwrap_or_default()
+                        .iter()
+                        .take_while(|d| d.is_ascii_digit())
+                        .collect();
+                    let next = chars.get(i + 1 + digits.len());
+                    if !digits.is_empty()
+                        && digits.chars().all(|d| ('0'..='7').contains(&d))
+                        && !next.is_some_and(|n| matches!(n, '.' | 'e' | 'E' | 'j'))
+                    {
+                        out.push_str("0o");
+                        out.push_str(&digits);
+                        col += 2 + digits.len();
+                        i += 1 + digits.len();
+                        continue;
                     }
                 }
                 _ => line_start = false,
@@ -139,6 +176,15 @@ mod tests {
             "def f():\n        x = [1, 2]\n        return \"a\\tb\t\" # c\td\n"
         );
         assert!(parse("x.star", &out).is_ok());
+    }
+
+    #[test]
+    fn legacy_octal_literals_are_rewritten() {
+        assert_eq!(
+            normalize_tabs("x = 0755 + 0 + 10 + 0.5 + a0755\n"),
+            "x = 0o755 + 0 + 10 + 0.5 + a0755\n"
+        );
+        assert_eq!(normalize_tabs("x = \"0755\"\n"), "x = \"0755\"\n");
     }
 
     #[test]
