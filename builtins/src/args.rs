@@ -466,3 +466,102 @@ mod tests {
         assert_eq!(did_you_mean("zzz", names.into_iter()), None);
     }
 }
+
+#[cfg(test)]
+mod binding_tests {
+    use crate::testing::run_err;
+    use crate::testing::run_ok;
+
+    #[test]
+    fn positional_and_keyword_spellings_give_the_same_canonical_text() {
+        let (plan, _) = run_ok(
+            "plan.exec(\"db\", ExecRecipe([\"ls\"]), [0, 1], True, \"list\")\nplan.exec(service_name = \"db\", recipe = ExecRecipe(command = [\"ls\"]), acceptable_codes = [0, 1], skip_code_check = True, description = \"list\")",
+        );
+        assert_eq!(
+            plan.instructions[0].canonical,
+            plan.instructions[1].canonical
+        );
+        assert_eq!(
+            plan.instructions[0].canonical,
+            "exec(service_name=\"db\", recipe=ExecRecipe(command=[\"ls\"]), acceptable_codes=[0, 1], skip_code_check=True, description=\"list\")"
+        );
+        assert_eq!(plan.instructions[0].description, "list");
+    }
+
+    #[test]
+    fn binding_errors_are_clear() {
+        let err = run_err("plan.print(\"a\", \"b\", \"c\")");
+        assert!(
+            err.contains("cannot construct `print`: got 3 arguments, want at most 2"),
+            "{err}"
+        );
+        let err = run_err("plan.print(\"a\", msg = \"b\")");
+        assert!(
+            err.contains("got multiple values for argument `msg`"),
+            "{err}"
+        );
+        let err = run_err("plan.print(\"a\", description = \"\")");
+        assert!(
+            err.contains("`description` must not be an empty string"),
+            "{err}"
+        );
+        let err = run_err("plan.print()");
+        assert!(err.contains("missing argument for `msg`"), "{err}");
+    }
+
+    #[test]
+    fn types_are_strict() {
+        let err = run_err("ExecRecipe(command = (\"ls\",))");
+        assert!(
+            err.contains("`command` must be a list, got `tuple`"),
+            "{err}"
+        );
+        let err = run_err("PortSpec(number = True)");
+        assert!(err.contains("`number` must be a int, got `bool`"), "{err}");
+        let err = run_err("ServiceConfig(image = \"i\", entrypoint = None)");
+        assert!(
+            err.contains("`entrypoint` must be a list, got `NoneType`"),
+            "{err}"
+        );
+        let err = run_err("PortSpec(number = 80, transport_protocol = None)");
+        assert!(err.contains("transport_protocol"), "{err}");
+        // Every per-argument failure is reported at once.
+        let err = run_err("PortSpec(number = \"80\", url = 1)");
+        assert!(err.contains("`number`") && err.contains("`url`"), "{err}");
+    }
+
+    #[test]
+    fn removed_names_are_plain_errors() {
+        for body in [
+            "getattr(plan, \"assert\")",
+            "plan.update_service(name = \"a\")",
+            "plan.set_connection()",
+        ] {
+            let err = run_err(body);
+            assert!(
+                err.contains("has no attribute") || err.contains("not supported"),
+                "{err}"
+            );
+        }
+        let err = crate::testing::Fixture::new("def run(plan):\n    return ReadyConditions()\n")
+            .plan()
+            .unwrap_err();
+        assert!(err.contains("ReadyConditions"), "{err}");
+        let err = crate::testing::Fixture::new("def run(plan):\n    return ImageRegistrySpec()\n")
+            .plan()
+            .unwrap_err();
+        assert!(err.contains("ImageRegistrySpec"), "{err}");
+    }
+
+    #[test]
+    fn run_sh_binds_name_first_and_reports_missing_run() {
+        let (plan, _) = run_ok("plan.run_sh(\"my-task\", \"echo hi\")");
+        let hortus_plan::InstructionKind::RunSh(task) = &plan.instructions[0].kind else {
+            unreachable!()
+        };
+        assert_eq!(task.name, "my-task");
+        assert_eq!(task.run, "echo hi");
+        let err = run_err("plan.run_sh(\"echo hi\")");
+        assert!(err.contains("missing argument for `run`"), "{err}");
+    }
+}

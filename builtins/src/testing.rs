@@ -224,3 +224,36 @@ impl PackageLoader for MemoryLoader {
         Ok(frozen)
     }
 }
+
+/// `def run(plan):` followed by `body` (each line indented by four spaces).
+fn wrap(body: &str) -> String {
+    let mut main = String::from("def run(plan):\n");
+    for line in body.lines() {
+        main.push_str("    ");
+        main.push_str(line);
+        main.push('\n');
+    }
+    main
+}
+
+/// Runs `body` as the body of `run(plan)`; returns the plan and `str()` of the return value.
+pub fn run_ok(body: &str) -> (Plan, String) {
+    match Fixture::new(&wrap(body)).run() {
+        Ok(result) => result,
+        Err(e) => {
+            let message = format!("`{body}` failed: {e}");
+            std::panic::panic_any(message)
+        }
+    }
+}
+
+/// Runs `body` as the body of `run(plan)`, which must fail; returns the error text.
+pub fn run_err(body: &str) -> String {
+    match Fixture::new(&wrap(body)).run() {
+        Ok((_, output)) => {
+            let message = format!("`{body}` unexpectedly succeeded with {output}");
+            std::panic::panic_any(message)
+        }
+        Err(e) => e,
+    }
+}

@@ -313,3 +313,65 @@ pub fn write_canonical<'v>(out: &mut String, value: Value<'v>, depth: usize) {
 pub fn type_of<'v>(value: Value<'v>) -> &'static str {
     value.get_type()
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::testing::run_err;
+    use crate::testing::run_ok;
+
+    #[test]
+    fn kurtosis_values_carry_exactly_the_set_arguments() {
+        assert_eq!(
+            run_ok("return PortSpec(number = 80, wait = None)").1,
+            "PortSpec(number=80, wait=None)"
+        );
+        assert_eq!(run_ok("return type(PortSpec(number = 80))").1, "PortSpec");
+        assert_eq!(run_ok("return PortSpec(80).number").1, "80");
+        assert_eq!(
+            run_ok("return dir(PortSpec(80, description = \"d\"))").1,
+            "[\"description\", \"number\"]"
+        );
+        assert_eq!(
+            run_ok("return hasattr(PortSpec(80), \"transport_protocol\")").1,
+            "False"
+        );
+        assert_eq!(
+            run_ok("return PortSpec(number = 1, description = \"d\").description").1,
+            "d"
+        );
+        let err = run_err("return PortSpec(number = 80).transport_protocol");
+        assert!(err.contains("transport_protocol"), "{err}");
+        let err = run_err("p = PortSpec(number = 80)\np.number = 1");
+        assert!(!err.is_empty());
+    }
+
+    #[test]
+    fn kurtosis_values_encode_compare_and_render() {
+        assert_eq!(
+            run_ok("return json.encode(PortSpec(number = 80, wait = \"1s\"))").1,
+            "{\"number\":80,\"wait\":\"1s\"}"
+        );
+        assert_eq!(
+            run_ok("return PortSpec(80) == PortSpec(number = 80)").1,
+            "True"
+        );
+        assert_eq!(run_ok("return PortSpec(80) == PortSpec(81)").1, "False");
+        assert_eq!(run_ok("return PortSpec(80) == User(uid = 80)").1, "False");
+        assert_eq!(run_ok("return PortSpec(80) in [PortSpec(80)]").1, "True");
+        assert_eq!(
+            run_ok("return str(ServiceConfig(image = \"i\", cmd = [\"a\", \"b\"], env_vars = {\"b\": \"1\", \"a\": \"2\"}))").1,
+            "ServiceConfig(image=\"i\", cmd=[\"a\", \"b\"], env_vars={\"a\": \"2\", \"b\": \"1\"})"
+        );
+    }
+
+    #[test]
+    fn canonical_rendering_follows_the_stringify_rules() {
+        let (plan, _) = run_ok(
+            "plan.print(msg = [1.0, (1,), (1, 2), {\"b\": True, \"a\": None}, struct(z = 1, a = \"x\"), 1000000.0, \"q\\\"\"])",
+        );
+        assert_eq!(
+            plan.instructions[0].canonical,
+            "print(msg=[1.0, (1), (1, 2), {\"a\": None, \"b\": True}, struct(a=\"x\", z=1), 1e+06, \"q\\\"\"])"
+        );
+    }
+}
