@@ -1,7 +1,7 @@
 //! `hortus package init` output interprets: the generated package records one service and
 //! returns an output (the dry-run path of `hortus run`).
 
-#![allow(clippy::unwrap_used, reason = "test")]
+#![allow(clippy::unwrap_used, clippy::panic, reason = "test")]
 
 use hortus_interpreter::{CacheOptions, InterpretRequest, interpret};
 
