@@ -510,3 +510,110 @@ async fn images_build_from_a_context_and_failures_quote_the_output() {
     assert!(reason.contains("about to fail"), "{reason}");
     assert!(reason.contains('7'), "{reason}");
 }
+
+#[tokio::test]
+async fn upload_before_start_lands_in_a_mounted_volume() {
+    let enclave = Enclave::new("vol").await;
+    let backend = &enclave.backend;
+    let volume = format!("files--{}", enclave.uuid);
+    backend
+        .create_volume(
+            &enclave.uuid,
+            &volume,
+            BTreeMap::from([("hortus.kind".to_owned(), "files".to_owned())]),
+        )
+        .await
+        .unwrap();
+    // Idempotent.
+    backend
+        .create_volume(&enclave.uuid, &volume, BTreeMap::new())
+        .await
+        .unwrap();
+    let mut spec = enclave.container("reader", &["sleep", "300"]);
+    spec.volumes = vec![VolumeMount {
+        volume: volume.clone(),
+        path: "/files/config".to_owned(),
+    }];
+    let id = backend
+        .create_container(&enclave.uuid, &spec)
+        .await
+        .unwrap();
+    backend
+        .upload_archive(
+            &id,
+            "/files/config",
+            tgz(&[("app.toml", "port = 8080\n"), ("nested/readme", "hi\n")]),
+        )
+        .await
+        .unwrap();
+    backend.start_container(&id).await.unwrap();
+    let argv: Vec<String> = [
+        "cat",
+        "/files/config/app.toml",
+        "/files/config/nested/readme",
+    ]
+    .iter()
+    .map(|s| (*s).to_owned())
+    .collect();
+    let output = backend.exec(&id, &argv, None).await.unwrap();
+    assert_eq!(output.exit_code, 0, "{}", output.output);
+    assert_eq!(output.output, "port = 8080\nhi\n");
+
+    // The content is in the volume: a second container mounting it sees it too.
+    let mut other = enclave.container("other", &["cat", "/mnt/app.toml"]);
+    other.volumes = vec![VolumeMount {
+        volume,
+        path: "/mnt".to_owned(),
+    }];
+    let other_id = backend
+        .create_container(&enclave.uuid, &other)
+        .await
+        .unwrap();
+    backend.start_container(&other_id).await.unwrap();
+    let mut state = backend.inspect_container(&other_id).await.unwrap();
+    for _ in 0..50 {
+        if !state.running {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        state = backend.inspect_container(&other_id).await.unwrap();
+    }
+    assert_eq!(state.exit_code, Some(0));
+    assert_eq!(backend.logs(&other_id, 10).await.unwrap(), "port = 8080\n");
+}
+
+#[tokio::test]
+async fn concurrent_services_get_distinct_static_addresses() {
+    let enclave = Enclave::new("many").await;
+    let backend = &enclave.backend;
+    let uuid = enclave.uuid.as_str();
+    let started = futures::future::try_join_all((0..12).map(|index| {
+        let mut spec = enclave.container(&format!("svc-{index}"), &["httpd", "-f", "-p", "8080"]);
+        spec.ports = vec![PortRequest {
+            number: 8080,
+            protocol: "tcp".to_owned(),
+            host_port: Some(0),
+        }];
+        async move {
+            let ip = backend.reserve_ip(uuid).await?;
+            spec.ip = Some(ip);
+            let id = backend.create_container(uuid, &spec).await?;
+            backend.start_container(&id).await?;
+            Ok::<_, BackendError>((id, ip))
+        }
+    }))
+    .await
+    .unwrap();
+    let states = backend.list_containers(uuid).await.unwrap();
+    assert_eq!(states.len(), 12);
+    let mut addresses: Vec<Ipv4Addr> = states.iter().filter_map(|s| s.ip).collect();
+    addresses.sort();
+    addresses.dedup();
+    assert_eq!(addresses.len(), 12);
+    for (id, ip) in &started {
+        let state = states.iter().find(|s| &s.id == id).unwrap();
+        assert_eq!(state.ip, Some(*ip));
+        assert!(state.running);
+        assert!(state.host_ports.contains_key(&(8080, "tcp".to_owned())));
+    }
+}
