@@ -140,7 +140,17 @@ impl EvalContext {
     pub fn origin_of_caller(&self, eval: &Evaluator<'_, '_, '_>) -> Origin {
         match eval.call_stack_top_location() {
             Some(span) => {
-                let pos = span.resolve_span();
+                // starlark-go reports a call at its opening parenthesis.
+                let paren = span
+                    .source_span()
+                    .find('(')
+                    .and_then(|offset| u32::try_from(offset).ok())
+                    .and_then(|offset| span.span.begin().get().checked_add(offset))
+                    .map(starlark::codemap::Pos::new);
+                let pos = match paren {
+                    Some(at) => span.file.resolve_span(starlark::codemap::Span::new(at, at)),
+                    None => span.resolve_span(),
+                };
                 Origin {
                     file: self.display_name(span.file.filename()),
                     line: u32::try_from(pos.begin.line + 1).unwrap_or(u32::MAX),

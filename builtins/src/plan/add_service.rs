@@ -130,6 +130,8 @@ def run(plan):
         );
         assert_eq!(instruction.origin.file, "main.star");
         assert_eq!(instruction.origin.line, 3);
+        // The column of the opening parenthesis, as starlark-go reports calls.
+        assert_eq!(instruction.origin.column, 27);
         let InstructionKind::AddService(add) = &instruction.kind else {
             unreachable!("not an AddService");
         };

@@ -116,3 +116,49 @@ fn add_services_impl<'v>(
     );
     Ok(call.heap.alloc(AllocDict(entries)))
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::testing::run_err;
+    use crate::testing::run_ok;
+    use hortus_plan::InstructionKind;
+
+    #[test]
+    fn add_services_records_every_config_and_returns_services_by_name() {
+        let (plan, out) = run_ok(
+            "s = plan.add_services(configs = {\"etcd-1\": ServiceConfig(image = \"etcd\"), \"etcd-0\": ServiceConfig(image = \"etcd\", ports = {\"client\": PortSpec(2379)})})\nreturn [s[\"etcd-0\"].name, s[\"etcd-0\"].ports[\"client\"].number, len(s)]",
+        );
+        assert_eq!(out, "[\"etcd-0\", 2379, 2]");
+        let i = &plan.instructions[0];
+        assert_eq!(
+            i.description,
+            "Adding '2' services with names 'etcd-1,etcd-0'"
+        );
+        let InstructionKind::AddServices(add) = &i.kind else {
+            unreachable!()
+        };
+        assert_eq!(add.configs.len(), 2);
+        let err = run_err("plan.add_services(configs = {})");
+        assert!(err.contains("`configs` must not be empty"), "{err}");
+        let err = run_err("plan.add_services(configs = {\"a\": 1})");
+        assert!(
+            err.contains("service `a`: expected a `ServiceConfig`"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn five_hundred_services_interpret_quickly() {
+        let start = std::time::Instant::now();
+        let (plan, _) = run_ok(
+            "for i in range(500):\n    plan.add_service(name = \"svc-%d\" % i, config = ServiceConfig(image = \"nginx\", ports = {\"http\": PortSpec(number = 80, application_protocol = \"http\")}, env_vars = {\"I\": str(i)}))",
+        );
+        assert_eq!(plan.instructions.len(), 500);
+        // Generous bound for debug builds on a shared machine.
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(2),
+            "{:?}",
+            start.elapsed()
+        );
+    }
+}

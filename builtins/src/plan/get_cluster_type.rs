@@ -57,3 +57,23 @@ fn get_cluster_type_impl<'v>(
     });
     Ok(call.heap.alloc(cluster_type))
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::testing::run_ok;
+
+    #[test]
+    fn get_cluster_type_is_a_real_string_and_ignores_descriptions() {
+        let (plan, out) =
+            run_ok("t = plan.get_cluster_type(description = \"mine\")\nreturn t == \"docker\"");
+        assert_eq!(out, "True");
+        assert_eq!(
+            plan.instructions[0].description,
+            "Fetching cluster type 'docker'"
+        );
+        assert_eq!(
+            plan.instructions[0].canonical,
+            "get_cluster_type(description=\"mine\")"
+        );
+    }
+}

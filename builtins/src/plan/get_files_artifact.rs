@@ -49,3 +49,18 @@ pub(crate) fn methods(builder: &mut MethodsBuilder) {
         .map(|_name| heap.alloc(_name)))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::testing::run_ok;
+
+    #[test]
+    fn get_files_artifact_returns_the_name() {
+        let (plan, out) = run_ok("return plan.get_files_artifact(name = \"genesis\")");
+        assert_eq!(out, "genesis");
+        assert_eq!(
+            plan.instructions[0].description,
+            "Fetching files artifact 'genesis'"
+        );
+    }
+}

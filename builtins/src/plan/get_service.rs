@@ -64,3 +64,26 @@ fn get_service_impl<'v>(
     );
     Ok(value)
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::testing::run_err;
+    use crate::testing::run_ok;
+
+    #[test]
+    fn get_service_returns_the_stored_service() {
+        let (plan, out) = run_ok(
+            "a = plan.add_service(name = \"db\", config = ServiceConfig(image = \"postgres\", ports = {\"pg\": PortSpec(5432, wait = None)}))\nb = plan.get_service(\"db\")\nreturn [a == b, b.ports[\"pg\"]]",
+        );
+        assert_eq!(
+            out,
+            "[True, PortSpec(number=5432, transport_protocol=\"TCP\")]"
+        );
+        assert_eq!(plan.instructions[1].description, "Fetching service 'db'");
+        assert_eq!(plan.instructions[1].canonical, "get_service(name=\"db\")");
+        let err = run_err("plan.get_service(name = \"nope\")");
+        assert!(err.contains("service `nope` doesn't exist"), "{err}");
+        let err = run_err("plan.get_service(name = \"\")");
+        assert!(err.contains("`name` must not be an empty string"), "{err}");
+    }
+}

@@ -59,3 +59,17 @@ fn get_services_impl<'v>(
     );
     Ok(call.heap.alloc(AllocList(values)))
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::testing::run_ok;
+
+    #[test]
+    fn get_services_lists_stored_services_sorted_by_name() {
+        let (plan, out) = run_ok(
+            "plan.add_service(name = \"b\", config = ServiceConfig(image = \"i\"))\nplan.add_service(name = \"a\", config = ServiceConfig(image = \"i\"))\nplan.add_service(name = \"c\", config = ServiceConfig(image = \"i\"))\nplan.remove_service(\"c\")\nreturn [s.name for s in plan.get_services()]",
+        );
+        assert_eq!(out, "[\"a\", \"b\"]");
+        assert_eq!(plan.instructions[4].description, "Fetching services");
+    }
+}

@@ -63,3 +63,26 @@ fn print_impl<'v>(
     );
     Ok(Value::new_none())
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::testing::run_ok;
+    use hortus_plan::InstructionKind;
+
+    #[test]
+    fn print_takes_strings_raw_and_renders_other_values() {
+        let (plan, out) =
+            run_ok("plan.print(\"hi\")\nreturn plan.print({\"hello\": [1.0, PortSpec(80)]})");
+        assert_eq!(out, "None");
+        let InstructionKind::Print(first) = &plan.instructions[0].kind else {
+            unreachable!()
+        };
+        assert_eq!(first.msg, "hi");
+        let InstructionKind::Print(second) = &plan.instructions[1].kind else {
+            unreachable!()
+        };
+        assert_eq!(second.msg, "{\"hello\": [1.0, PortSpec(number=80)]}");
+        assert_eq!(plan.instructions[0].description, "Printing a message");
+        assert_eq!(plan.instructions[0].canonical, "print(msg=\"hi\")");
+    }
+}

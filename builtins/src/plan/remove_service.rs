@@ -55,3 +55,22 @@ pub(crate) fn methods(builder: &mut MethodsBuilder) {
         }))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::testing::run_err;
+    use crate::testing::run_ok;
+
+    #[test]
+    fn remove_service_forgets_the_service_at_interpretation() {
+        let (plan, _) = run_ok(
+            "plan.add_service(name = \"a\", config = ServiceConfig(image = \"i\"))\nplan.remove_service(name = \"a\")",
+        );
+        assert_eq!(plan.instructions[1].name(), "remove_service");
+        assert_eq!(plan.instructions[1].description, "Removing service 'a'");
+        let err = run_err(
+            "plan.add_service(name = \"a\", config = ServiceConfig(image = \"i\"))\nplan.remove_service(name = \"a\")\nplan.get_service(\"a\")",
+        );
+        assert!(err.contains("service `a` doesn't exist"), "{err}");
+    }
+}

@@ -52,3 +52,23 @@ pub(crate) fn methods(builder: &mut MethodsBuilder) {
         }))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::testing::run_ok;
+
+    #[test]
+    fn start_service_records_the_name() {
+        let (plan, out) = run_ok("return plan.start_service(\"web\", description = \"go\")");
+        assert_eq!(out, "None");
+        assert_eq!(
+            plan.instructions[0].canonical,
+            "start_service(name=\"web\", description=\"go\")"
+        );
+        assert_eq!(plan.instructions[0].description, "go");
+        assert_eq!(
+            run_ok("plan.start_service(\"web\")").0.instructions[0].description,
+            "Starting service 'web'"
+        );
+    }
+}

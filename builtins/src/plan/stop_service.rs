@@ -52,3 +52,15 @@ pub(crate) fn methods(builder: &mut MethodsBuilder) {
         }))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::testing::run_ok;
+
+    #[test]
+    fn stop_service_records_the_name() {
+        let (plan, _) = run_ok("plan.stop_service(name = \"web\")");
+        assert_eq!(plan.instructions[0].name(), "stop_service");
+        assert_eq!(plan.instructions[0].description, "Stopping service 'web'");
+    }
+}
