@@ -365,6 +365,20 @@ async fn exec_download_and_logs() {
     let mut content = String::new();
     entry.read_to_string(&mut content).unwrap();
     assert!(content.contains("root"));
+    let gone = backend
+        .upload_archive("no-such-container-hortus", "/tmp", tgz(&[("a", "b")]))
+        .await;
+    assert!(
+        matches!(gone, Err(BackendError::NoSuchContainer(_))),
+        "{gone:?}"
+    );
+    let gone = backend
+        .exec("no-such-container-hortus", &argv(&["true"]), None)
+        .await;
+    assert!(
+        matches!(gone, Err(BackendError::NoSuchContainer(_))),
+        "{gone:?}"
+    );
     let missing = backend.download_archive(&id, "/no/such/path").await;
     assert!(
         matches!(missing, Err(BackendError::NoSuchPath { .. })),

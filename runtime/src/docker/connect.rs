@@ -126,7 +126,7 @@ pub(crate) fn client_for(endpoint: &Endpoint) -> Result<Docker, BackendError> {
 pub(crate) async fn negotiate(docker: Docker, endpoint: &Endpoint) -> Result<Docker, BackendError> {
     let unreachable = |detail: String| {
         BackendError::Unreachable(format!(
-            "no Docker engine answers at `{}` (from {}): {detail}; is Docker running?",
+            "nothing answers at `{}` (from {}): {detail}; is Docker running?",
             endpoint.address, endpoint.source
         ))
     };

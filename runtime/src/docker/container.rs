@@ -335,7 +335,7 @@ impl DockerBackend {
         container: &str,
         error: bollard::errors::Error,
     ) -> BackendError {
-        if is_not_found(&error) && message_of(&error).contains("container") {
+        if is_not_found(&error) && message_of(&error).contains("No such container") {
             BackendError::NoSuchContainer(container.to_owned())
         } else {
             self.error(operation, error)
