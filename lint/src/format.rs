@@ -551,6 +551,9 @@ fn parse_group(src: &LineIndex, toks: &[Tok], pos: &mut usize, kind: GroupKind) 
     };
     let mut last_end_line = line_of(src, open.end);
     let mut magic_comma = false;
+    // A comprehension's commas (`for k, v in ...`) are not element separators.
+    let comprehension =
+        kind != GroupKind::Call && kind != GroupKind::Subscript && has_top_level_for(toks, *pos);
     let mut close = None;
     while let Some(t) = toks.get(*pos) {
         match t.kind {
@@ -578,6 +581,10 @@ fn parse_group(src: &LineIndex, toks: &[Tok], pos: &mut usize, kind: GroupKind) 
                     cur.trailing.push(t.text.clone());
                 }
                 last_end_line = line_of(src, t.end);
+                *pos += 1;
+            }
+            Kind::Comma if comprehension => {
+                cur.nodes.push(Node::Tok(t.clone()));
                 *pos += 1;
             }
             Kind::Comma => {
@@ -649,6 +656,21 @@ fn parse_group(src: &LineIndex, toks: &[Tok], pos: &mut usize, kind: GroupKind) 
         mark_unary(&mut it.nodes);
     }
     g
+}
+
+/// Whether the bracket content starting at `start` has a `for` at its own depth.
+fn has_top_level_for(toks: &[Tok], start: usize) -> bool {
+    let mut depth = 0usize;
+    for t in toks.get(start..).unwrap_or_default() {
+        match t.kind {
+            Kind::Open => depth += 1,
+            Kind::Close if depth == 0 => return false,
+            Kind::Close => depth -= 1,
+            Kind::Keyword if depth == 0 && t.text == "for" => return true,
+            _ => {}
+        }
+    }
+    false
 }
 
 fn mark_unary(nodes: &mut [Node]) {
@@ -810,11 +832,24 @@ fn space_between(p: &Tok, next: &Node, ctx: Ctx) -> bool {
 fn flat(nodes: &[Node], ctx: Ctx) -> String {
     let mut s = String::new();
     let mut prev: Option<&Tok> = None;
+    // Parameter defaults of a `lambda` take no spaces around `=`.
+    let mut in_lambda = false;
     for n in nodes {
+        let here = Ctx {
+            inside: ctx.inside || in_lambda,
+            ..ctx
+        };
         if let Some(p) = prev
-            && space_between(p, n, ctx)
+            && space_between(p, n, here)
         {
             s.push(' ');
+        }
+        if let Node::Tok(t) = n {
+            if t.kind == Kind::Keyword && t.text == "lambda" {
+                in_lambda = true;
+            } else if t.kind == Kind::Colon {
+                in_lambda = false;
+            }
         }
         match n {
             Node::Tok(t) => s.push_str(&t.text),
