@@ -117,3 +117,51 @@ fn exec_impl<'v>(
     );
     Ok(value)
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::testing::run_err;
+    use crate::testing::run_ok;
+    use hortus_plan::InstructionKind;
+
+    #[test]
+    fn exec_returns_a_frozen_dict_of_future_references() {
+        let (plan, out) = run_ok(
+            "r = plan.exec(service_name = \"db\", recipe = ExecRecipe(command = [\"cat\", \"/x\"], extract = {\"v\": \".version\"}))\nreturn r",
+        );
+        let id = "00000000000000000000000000000001";
+        assert_eq!(
+            out,
+            format!(
+                "{{\"code\": \"{{{{kurtosis:{id}:code.runtime_value}}}}\", \"output\": \"{{{{kurtosis:{id}:output.runtime_value}}}}\", \"extract.v\": \"{{{{kurtosis:{id}:extract.v.runtime_value}}}}\"}}"
+            )
+        );
+        let i = &plan.instructions[0];
+        assert_eq!(i.description, "Executing command on service 'db'");
+        let InstructionKind::Exec(exec) = &i.kind else {
+            unreachable!()
+        };
+        assert_eq!(exec.acceptable_codes, vec![0]);
+        assert_eq!(exec.result_id, id);
+        let err = run_err("r = plan.exec(\"db\", ExecRecipe([\"ls\"]))\nr[\"code\"] = 1");
+        let lower = err.to_lowercase();
+        assert!(
+            lower.contains("frozen") || lower.contains("immutable"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn exec_rejects_other_recipes_and_bad_codes() {
+        let err =
+            run_err("plan.exec(\"db\", GetHttpRequestRecipe(port_id = \"p\", endpoint = \"/\"))");
+        assert!(err.contains("`recipe` must be a ExecRecipe"), "{err}");
+        let err = run_err("plan.exec(\"db\", ExecRecipe([\"ls\"]), acceptable_codes = [\"0\"])");
+        assert!(
+            err.contains("item 0 of `acceptable_codes` must be an int"),
+            "{err}"
+        );
+        let err = run_err("ExecRecipe(command = [\"ls\", 1])");
+        assert!(err.contains("item 1 must be a string"), "{err}");
+    }
+}

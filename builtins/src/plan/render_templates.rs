@@ -168,3 +168,60 @@ fn render_templates_impl<'v>(
     );
     Ok(call.heap.alloc(name))
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::testing::run_err;
+    use crate::testing::run_ok;
+    use hortus_plan::InstructionKind;
+
+    #[test]
+    fn render_templates_records_sorted_json_data_and_returns_the_name() {
+        let (plan, out) = run_ok(
+            "web = plan.add_service(\"web\", ServiceConfig(image = \"nginx\"))\nreturn plan.render_templates(config = {\"conf/app.yml\": struct(template = \"{{range .Peers}}{{.}} {{end}}{{if .On}}on{{end}}\", data = {\"Peers\": [web.ip_address], \"On\": True, \"Answer\": 6, \"F\": 1.5, \"Nested\": struct(b = 1, a = None)})}, name = \"app-config\")",
+        );
+        assert_eq!(out, "app-config");
+        let i = &plan.instructions[1];
+        assert_eq!(
+            i.description,
+            "Rendering a template to a files artifact with name 'app-config'"
+        );
+        let InstructionKind::RenderTemplates(render) = &i.kind else {
+            unreachable!()
+        };
+        let file = &render.config["conf/app.yml"];
+        let id = hortus_plan::instruction::service_runtime_id("web");
+        assert_eq!(
+            file.data,
+            format!(
+                "{{\"Answer\":6,\"F\":1.5,\"Nested\":{{\"a\":null,\"b\":1}},\"On\":true,\"Peers\":[\"{{{{kurtosis:{id}:ip_address.runtime_value}}}}\"]}}"
+            )
+        );
+    }
+
+    #[test]
+    fn render_templates_generates_names_and_rejects_bad_entries() {
+        let (plan, out) =
+            run_ok("return plan.render_templates({\"a\": struct(template = \"x\", data = {})})");
+        let InstructionKind::RenderTemplates(render) = &plan.instructions[0].kind else {
+            unreachable!()
+        };
+        assert_eq!(render.name, out);
+        assert!(out.contains('-'), "{out}");
+        let err = run_err("plan.render_templates({\"a\": {\"template\": \"x\", \"data\": {}}})");
+        assert!(err.contains("must be a struct"), "{err}");
+        let err = run_err(
+            "plan.render_templates({\"a\": struct(template = \"x\", data = {\"p\": PortSpec(80)})})",
+        );
+        assert!(
+            err.contains("`PortSpec` value cannot be converted to JSON"),
+            "{err}"
+        );
+        let err = run_err(
+            "plan.render_templates({\"a\": struct(template = \"x\", data = {\"f\": len})})",
+        );
+        assert!(err.contains("cannot be converted to JSON"), "{err}");
+        let err = run_err("plan.render_templates({\"a\": struct(template = 1, data = {})})");
+        assert!(err.contains("needs a string `template`"), "{err}");
+    }
+}

@@ -113,3 +113,41 @@ fn request_impl<'v>(
     );
     Ok(value)
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::testing::run_err;
+    use crate::testing::run_ok;
+    use hortus_plan::InstructionKind;
+    use hortus_plan::Recipe;
+
+    #[test]
+    fn request_records_the_http_recipe_with_defaults() {
+        let (plan, out) = run_ok(
+            "r = plan.request(service_name = \"api\", recipe = PostHttpRequestRecipe(port_id = \"http\", endpoint = \"/rpc\", body = \"{}\", extract = {\"n\": \".result\"}))\nreturn sorted(r.keys())",
+        );
+        assert_eq!(out, "[\"body\", \"code\", \"extract.n\"]");
+        let i = &plan.instructions[0];
+        assert_eq!(i.description, "Running 'POST' request on service 'api'");
+        let InstructionKind::Request(request) = &i.kind else {
+            unreachable!()
+        };
+        assert_eq!(request.acceptable_codes, super::DEFAULT_CODES.to_vec());
+        let Recipe::Http(http) = &request.recipe else {
+            unreachable!()
+        };
+        assert_eq!(http.content_type.as_deref(), Some("application/json"));
+        assert_eq!(http.body, "{}");
+        let (plan, _) =
+            run_ok("plan.request(\"api\", GetHttpRequestRecipe(\"http\", \"/\"), [200])");
+        assert_eq!(
+            plan.instructions[0].description,
+            "Running 'GET' request on service 'api'"
+        );
+        let err = run_err("plan.request(\"api\", ExecRecipe([\"ls\"]))");
+        assert!(
+            err.contains("`recipe` must be a GetHttpRequestRecipe or PostHttpRequestRecipe"),
+            "{err}"
+        );
+    }
+}

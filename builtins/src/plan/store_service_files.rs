@@ -92,3 +92,27 @@ fn store_service_files_impl<'v>(
     );
     Ok(call.heap.alloc(name))
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::testing::run_ok;
+    use hortus_plan::InstructionKind;
+
+    #[test]
+    fn store_service_files_names_the_artifact() {
+        let (plan, out) =
+            run_ok("return plan.store_service_files(\"init\", \"/out/*\", name = \"genesis\")");
+        assert_eq!(out, "genesis");
+        assert_eq!(
+            plan.instructions[0].description,
+            "Storing files from service 'init' at path '/out/*' to files artifact with name 'genesis'"
+        );
+        let (plan, out) =
+            run_ok("return plan.store_service_files(service_name = \"init\", src = \"/out\")");
+        let InstructionKind::StoreServiceFiles(store) = &plan.instructions[0].kind else {
+            unreachable!()
+        };
+        assert_eq!(store.name, out);
+        assert_eq!(store.depends_on, None);
+    }
+}

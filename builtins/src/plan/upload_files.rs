@@ -124,3 +124,51 @@ fn upload_files_impl<'v>(
     );
     Ok(call.heap.alloc(name))
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::testing::Fixture;
+    use crate::testing::run_ok;
+    use hortus_plan::InstructionKind;
+    use hortus_plan::instruction::UploadSource;
+
+    #[test]
+    fn upload_files_resolves_package_files_and_urls() {
+        let (plan, out) = Fixture::new(
+            "def run(plan):\n    return [plan.upload_files(src = \"./static_files/app.yml\", name = \"cfg\"), plan.upload_files(\"static_files\")]\n",
+        )
+        .file("static_files/app.yml", "a: 1\n")
+        .run()
+        .unwrap();
+        assert!(out.starts_with("[\"cfg\", \""), "{out}");
+        assert_eq!(
+            plan.instructions[0].description,
+            "Uploading file './static_files/app.yml' to files artifact 'cfg'"
+        );
+        let InstructionKind::UploadFiles(upload) = &plan.instructions[0].kind else {
+            unreachable!()
+        };
+        let UploadSource::Local { locator, path } = &upload.source else {
+            unreachable!()
+        };
+        assert_eq!(
+            locator,
+            "github.com/hortus-test/fixture/static_files/app.yml"
+        );
+        assert!(path.ends_with("static_files/app.yml"));
+        let (plan, _) =
+            run_ok("plan.upload_files(src = \"https://example.com/a/b.tgz?x=1#f\", name = \"b\")");
+        assert_eq!(
+            plan.instructions[0].description,
+            "Uploading file 'https://example.com/a/b.tgz' to files artifact 'b'"
+        );
+        let InstructionKind::UploadFiles(upload) = &plan.instructions[0].kind else {
+            unreachable!()
+        };
+        assert!(matches!(upload.source, UploadSource::Url { .. }));
+        let err = Fixture::new("def run(plan):\n    plan.upload_files(src = \"./missing.txt\")\n")
+            .plan()
+            .unwrap_err();
+        assert!(err.contains("does not exist"), "{err}");
+    }
+}

@@ -105,3 +105,33 @@ fn verify_impl<'v>(
     );
     Ok(Value::new_none())
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::testing::run_err;
+    use crate::testing::run_ok;
+    use hortus_plan::Assertion;
+    use hortus_plan::InstructionKind;
+
+    #[test]
+    fn verify_records_value_assertion_and_target() {
+        let (plan, _) = run_ok(
+            "r = plan.exec(\"db\", ExecRecipe([\"ls\"]))\nplan.verify(r[\"code\"], \"NOT_IN\", [1, 2])",
+        );
+        let i = &plan.instructions[1];
+        assert_eq!(
+            i.description,
+            "Verifying whether two values meet a certain condition 'NOT_IN'"
+        );
+        let InstructionKind::Verify(verify) = &i.kind else {
+            unreachable!()
+        };
+        assert_eq!(verify.assertion, Assertion::NotIn);
+        assert!(hortus_plan::future_ref::whole(&verify.value).is_some());
+        assert_eq!(verify.target_value, serde_json::json!([1, 2]));
+        let err = run_err("plan.verify(1, \"==\", 1)");
+        assert!(err.contains("`value` must be a str"), "{err}");
+        let err = run_err("plan.verify(\"a\", \"IN\", \"abc\")");
+        assert!(err.contains("`IN` assertion requires an iterable"), "{err}");
+    }
+}

@@ -138,3 +138,37 @@ fn wait_impl<'v>(
     );
     Ok(value)
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::testing::run_err;
+    use crate::testing::run_ok;
+    use hortus_plan::InstructionKind;
+
+    #[test]
+    fn wait_parses_durations_and_returns_the_recipe_shape() {
+        let (plan, out) = run_ok(
+            "r = plan.wait(service_name = \"web\", recipe = GetHttpRequestRecipe(port_id = \"http\", endpoint = \"/\"), field = \"code\", assertion = \"IN\", target_value = [200, 204], timeout = \"1m30s\")\nreturn sorted(r.keys())",
+        );
+        assert_eq!(out, "[\"body\", \"code\"]");
+        let i = &plan.instructions[0];
+        assert_eq!(
+            i.description,
+            "Waiting for at most '1m30s' for service 'web' to reach a certain state"
+        );
+        let InstructionKind::Wait(wait) = &i.kind else {
+            unreachable!()
+        };
+        assert_eq!(wait.interval.to_string(), "1s");
+        assert_eq!(wait.timeout.to_string(), "1m30s");
+        assert_eq!(wait.target_value, serde_json::json!([200, 204]));
+        let err = run_err(
+            "plan.wait(\"web\", ExecRecipe([\"ls\"]), \"code\", \"==\", 0, interval = \"\")",
+        );
+        assert!(err.contains("`interval`"), "{err}");
+        let err = run_err("plan.wait(\"web\", ExecRecipe([\"ls\"]), \"code\", \"~\", 0)");
+        assert!(err.contains("invalid assertion `~`"), "{err}");
+        let err = run_err("plan.wait(\"web\", ExecRecipe([\"ls\"]), \"code\", \"IN\", 0)");
+        assert!(err.contains("requires an iterable"), "{err}");
+    }
+}
