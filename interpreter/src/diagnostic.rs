@@ -126,6 +126,21 @@ impl fmt::Display for ImportFailure {
 
 impl std::error::Error for ImportFailure {}
 
+/// Whether the error (or an error it wraps) is the environment's fault: a package cache
+/// failure other than a missing version.
+pub fn is_environment_error(err: &starlark::Error) -> bool {
+    let any = match err.kind() {
+        ErrorKind::Native(e) | ErrorKind::Other(e) | ErrorKind::Value(e) | ErrorKind::Fail(e) => e,
+        _ => return false,
+    };
+    any.chain().any(|e| {
+        e.downcast_ref::<crate::cache::CacheError>()
+            .is_some_and(|c| !c.is_author_error())
+            || e.downcast_ref::<ImportFailure>()
+                .is_some_and(|f| is_environment_error(&f.inner))
+    })
+}
+
 /// Converts a Starlark error into a report (see the module docs).
 pub fn convert(err: &starlark::Error, sources: &dyn Sources) -> ErrorReport {
     let mut import_sites = Vec::new();
@@ -176,7 +191,11 @@ fn import_failure(err: &starlark::Error) -> Option<&ImportFailure> {
 fn message_of(err: &starlark::Error) -> String {
     let text = match err.kind() {
         ErrorKind::Fail(e) => format!("fail: {e:#}"),
-        ErrorKind::Parser(e) => format!("syntax error: {e:#}"),
+        ErrorKind::Parser(e) => {
+            let text = format!("{e:#}");
+            let text = text.strip_prefix("Parse error: ").unwrap_or(&text);
+            format!("syntax error: {text}")
+        }
         ErrorKind::Internal(e) => format!("internal error: {e:#}"),
         ErrorKind::StackOverflow(e)
         | ErrorKind::Value(e)
@@ -265,13 +284,20 @@ fn call_stack_help(err: &starlark::Error, sources: &dyn Sources) -> Option<Strin
             let loc = frame.location.as_ref()?;
             let (name, text, range) = locate(loc, sources)?;
             Some(format!(
-                "  at {name}:{}: in `{}`",
-                line_col(&text, range.offset()),
-                frame.name
+                "  `{}` called at {name}:{}",
+                frame.name,
+                line_col(&text, range.offset())
             ))
         })
         .collect();
-    if lines.is_empty() {
+    // a single frame at the error's own position adds nothing
+    let only_here = frames.len() == 1
+        && frames
+            .first()
+            .and_then(|f| f.location.as_ref())
+            .zip(err.span())
+            .is_some_and(|(a, b)| a.span.begin() == b.span.begin() && a.filename() == b.filename());
+    if lines.is_empty() || only_here {
         return None;
     }
     Some(format!(

@@ -106,7 +106,7 @@ struct Located {
 /// Finds the package a target names (fetching a remote one into the cache) without
 /// interpreting it; used by `hortus docs` and `hortus lint`.
 pub fn locate_package(target: &str, cache: &CacheOptions) -> Result<PackageInfo, InterpretError> {
-    locate(target, None, cache).map(|l| l.info)
+    locate(target, None, false, cache).map(|l| l.info)
 }
 
 fn author_at(
@@ -179,6 +179,7 @@ fn main_segments(main_file: Option<&str>) -> Result<Vec<String>, InterpretError>
 fn locate(
     target: &str,
     main_file: Option<&str>,
+    require_main: bool,
     cache_options: &CacheOptions,
 ) -> Result<Located, InterpretError> {
     let cache = PackageCache::new(cache_options)?;
@@ -220,7 +221,7 @@ fn locate(
             boundary: repo_loc,
             version: loc.version.clone(),
         }];
-        return finish_package(dir, manifest, mounts, main_file, cache);
+        return finish_package(dir, manifest, mounts, main_file, require_main, cache);
     }
     let path = Path::new(target);
     if !path.exists() {
@@ -273,7 +274,7 @@ fn locate(
         boundary: id,
         version: None,
     }];
-    finish_package(dir, manifest, mounts, main_file, cache)
+    finish_package(dir, manifest, mounts, main_file, require_main, cache)
 }
 
 const GITHUB_PREFIX: &str = "github.com/";
@@ -283,6 +284,7 @@ fn finish_package(
     manifest: manifest::Manifest,
     mut mounts: Vec<Mount>,
     main_file: Option<&str>,
+    require_main: bool,
     cache: PackageCache,
 ) -> Result<Located, InterpretError> {
     let replace = ReplaceMap::new(
@@ -321,7 +323,7 @@ fn finish_package(
         .without_version();
     let mut main_loc = id.clone();
     main_loc.path.extend(segments.iter().cloned());
-    if !main_path.is_file() {
+    if require_main && !main_path.is_file() {
         return Err(InterpretError::author(format!(
             "no `{}` in package `{}`: a package needs a main file (see `--main-file`)",
             segments.join("/"),
@@ -347,7 +349,7 @@ pub fn interpret(req: &InterpretRequest) -> Result<Interpreted, InterpretError> 
     let args_text = args::select(req.args.as_deref(), req.args_file.as_deref())
         .map_err(InterpretError::author)?;
     let args_json = args::to_json_object_text(&args_text).map_err(InterpretError::author)?;
-    let located = locate(&req.target, req.main_file.as_deref(), &req.cache)?;
+    let located = locate(&req.target, req.main_file.as_deref(), true, &req.cache)?;
     let info = located.info;
     let root_id = located.main_loc.as_ref().map(|_| info.name.clone());
     let main_id = match &located.main_loc {
@@ -371,7 +373,16 @@ pub fn interpret(req: &InterpretRequest) -> Result<Interpreted, InterpretError> 
     let ctx = EvalContext::new(Box::new(LoaderHandle(Rc::clone(&state))), options);
     let starlark_error = |e: starlark::Error| {
         let sources = state.sources.borrow();
-        InterpretError::Author(Box::new(diagnostic::convert(&e, &*sources)))
+        let mut report = diagnostic::convert(&e, &*sources);
+        if let Some(root) = &state.root_id {
+            // `github.com/o/p/main.star.run` → `main.star.run` in binding errors
+            report.message = report.message.replace(&format!("{root}/"), "");
+        }
+        if diagnostic::is_environment_error(&e) {
+            InterpretError::Environment(Box::new(report))
+        } else {
+            InterpretError::Author(Box::new(report))
+        }
     };
     let main = state
         .eval_file(&ctx, &main_id, &info.main_file)
@@ -387,7 +398,16 @@ pub fn interpret(req: &InterpretRequest) -> Result<Interpreted, InterpretError> 
     };
     let output = match entry::call(&ctx, &main, function, &what, &args_json) {
         Ok(output) => output,
-        Err(entry::EntryError::Starlark(e)) => return Err(starlark_error(e)),
+        Err(entry::EntryError::Starlark(e)) => {
+            let no_span = e.span().is_none();
+            let mut err = starlark_error(e);
+            if no_span && let InterpretError::Author(report) = &mut err {
+                report.help = Some(format!(
+                    "`{function}` is called with the run arguments (positional JSON/YAML or `--args-file`) as keyword arguments"
+                ));
+            }
+            return Err(err);
+        }
         Err(entry::EntryError::Message(m)) => return Err(InterpretError::author(m)),
     };
     let mut plan = ctx.take_plan();

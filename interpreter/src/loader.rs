@@ -14,6 +14,8 @@ use hortus_stdlib::source::Normalized;
 use starlark::environment::{FrozenModule, Globals, Module};
 use starlark::eval::{Evaluator, FileLoader};
 use starlark::syntax::AstModule;
+use starlark::values::list::ListRef;
+use starlark_syntax::syntax::ast::Visibility;
 
 use crate::cache::PackageCache;
 use crate::diagnostic::{ImportFailure, Sources};
@@ -329,6 +331,7 @@ impl LoaderState {
                 eval.extra = Some(ctx);
                 eval.set_loader(&RejectLoad);
                 eval.eval_module(ast, &self.globals)?;
+                expose_private_names(&module, &mut eval, &self.globals);
             }
             module
                 .freeze()
@@ -347,9 +350,9 @@ impl LoaderState {
         let resolved = self
             .resolve_inner(caller, text, Access::Module)
             .map_err(|e| {
-                starlark::Error::new_native(anyhow!(
-                    "an error occurred while loading the module `{text}`: {e:#}"
-                ))
+                starlark::Error::new_native(e.context(format!(
+                    "an error occurred while loading the module `{text}`"
+                )))
             })?;
         let id = resolved.loc.to_string();
         match self.modules.borrow().get(&id) {
@@ -400,6 +403,35 @@ impl LoaderState {
                     },
                 )))
             }
+        }
+    }
+}
+
+/// Makes `_private` globals public so the module value exposes all names (spec §1.5):
+/// their values are read back by evaluating a list of them in the same module.
+fn expose_private_names<'v>(
+    module: &Module<'v>,
+    eval: &mut Evaluator<'v, '_, '_>,
+    globals: &Globals,
+) {
+    let private: Vec<String> = module
+        .names_and_visibilities()
+        .filter(|(_, vis)| *vis == Visibility::Private)
+        .map(|(name, _)| name.as_str().to_owned())
+        .collect();
+    if private.is_empty() {
+        return;
+    }
+    let snippet = format!("[{}]", private.join(", "));
+    let Ok(ast) = AstModule::parse("<exports>", snippet, &hortus_stdlib::dialect()) else {
+        return;
+    };
+    let Ok(list) = eval.eval_module(ast, globals) else {
+        return;
+    };
+    if let Some(values) = ListRef::from_value(list) {
+        for (name, value) in private.iter().zip(values.iter()) {
+            module.set(name, value);
         }
     }
 }

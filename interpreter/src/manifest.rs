@@ -61,6 +61,7 @@ pub fn parse(text: &str) -> Result<Manifest, ManifestError> {
 fn first_line_lowercase(message: &str) -> String {
     let line = message.lines().next().unwrap_or_default().trim();
     let line = line.trim_end_matches('.');
+    let line = line.split_once(" at line ").map_or(line, |(head, _)| head);
     let mut chars = line.chars();
     match chars.next() {
         Some(c) => c.to_lowercase().chain(chars).collect(),
