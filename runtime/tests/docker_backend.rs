@@ -631,3 +631,46 @@ async fn concurrent_services_get_distinct_static_addresses() {
         assert!(state.host_ports.contains_key(&(8080, "tcp".to_owned())));
     }
 }
+
+/// A `tcp://` engine address works: a local TCP listener forwarding to the unix socket.
+#[tokio::test]
+async fn tcp_addresses_are_spoken() {
+    let socket = backend()
+        .await
+        .address()
+        .trim_start_matches("unix://")
+        .to_owned();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let forwarder = tokio::spawn(async move {
+        loop {
+            let Ok((mut inbound, _)) = listener.accept().await else {
+                return;
+            };
+            let socket = socket.clone();
+            tokio::spawn(async move {
+                if let Ok(mut outbound) = tokio::net::UnixStream::connect(&socket).await {
+                    let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                }
+            });
+        }
+    });
+    let remote = DockerBackend::connect_to(&format!("tcp://127.0.0.1:{port}"))
+        .await
+        .unwrap();
+    assert_eq!(
+        remote
+            .ensure_image(IMAGE, PullPolicy::Missing)
+            .await
+            .unwrap(),
+        ImageOrigin::LocallyCached
+    );
+    remote.list_enclaves().await.unwrap();
+    forwarder.abort();
+
+    let dead = DockerBackend::connect_to("tcp://127.0.0.1:1")
+        .await
+        .unwrap_err();
+    assert!(matches!(dead, BackendError::Unreachable(_)), "{dead:?}");
+    assert!(dead.to_string().contains("tcp://127.0.0.1:1"), "{dead}");
+}

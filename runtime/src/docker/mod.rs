@@ -80,7 +80,20 @@ impl DockerBackend {
     /// current Docker context, else the default sockets; negotiates the API version and
     /// pings. A dead engine is [`BackendError::Unreachable`] naming the address.
     pub async fn connect() -> Result<DockerBackend, BackendError> {
-        let endpoint = connect::resolve_endpoint();
+        Self::connect_endpoint(connect::resolve_endpoint()).await
+    }
+
+    /// Connects to an explicit engine address (`unix:///path`, `tcp://host:port`), as
+    /// [`DockerBackend::connect`] does for `DOCKER_HOST`.
+    pub async fn connect_to(address: &str) -> Result<DockerBackend, BackendError> {
+        let endpoint = connect::Endpoint {
+            address: address.to_owned(),
+            source: "the given address".to_owned(),
+        };
+        Self::connect_endpoint(endpoint).await
+    }
+
+    async fn connect_endpoint(endpoint: connect::Endpoint) -> Result<DockerBackend, BackendError> {
         let docker = connect::client_for(&endpoint)?;
         let docker = connect::negotiate(docker, &endpoint).await?;
         Ok(DockerBackend {
