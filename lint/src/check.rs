@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use hortus_builtins::registry::{BuiltinDoc, BuiltinKind};
-use starlark_syntax::codemap::Span;
+use starlark_syntax::codemap::{Pos, Span};
 use starlark_syntax::syntax::AstModule;
 use starlark_syntax::syntax::ast::{
     ArgumentP, AssignTargetP, AstAssignTarget, AstExpr, AstLiteral, AstParameter, AstStmt, ClauseP,
@@ -911,6 +911,28 @@ impl<'a> Checker<'a> {
             return;
         };
         let doc = parse_docstring(raw);
+        let src = ast.file_span(run.doc_span).file.source().to_owned();
+        // The span of `name` where the docstring documents it, else the whole docstring.
+        let arg_span = |name: &str| -> Span {
+            let (b, e) = (
+                run.doc_span.begin().get() as usize,
+                run.doc_span.end().get() as usize,
+            );
+            let text = src.get(b..e).unwrap_or_default();
+            let mut offset = 0;
+            for line in text.split_inclusive('\n') {
+                let trimmed = line.trim_start();
+                if let Some(rest) = trimmed.strip_prefix(name)
+                    && rest.trim_start().starts_with(['(', ':'])
+                {
+                    let start = b + offset + (line.len() - trimmed.len());
+                    let to_pos = |x: usize| Pos::new(u32::try_from(x).unwrap_or(u32::MAX));
+                    return Span::new(to_pos(start), to_pos(start + name.len()));
+                }
+                offset += line.len();
+            }
+            run.doc_span
+        };
         if doc.description.is_empty() {
             self.report(
                 Rule::MissingDocstring,
@@ -941,7 +963,7 @@ impl<'a> Checker<'a> {
                 );
                 self.report(
                     Rule::UnknownDocumentedParameter,
-                    run.doc_span,
+                    arg_span(&a.name),
                     format!(
                         "the docstring documents `{}`, which `run` does not take{hint}",
                         a.name
@@ -953,7 +975,7 @@ impl<'a> Checker<'a> {
             {
                 self.report(
                     Rule::UnknownDocstringType,
-                    run.doc_span,
+                    arg_span(&a.name),
                     format!(
                         "unknown type `{ty}` for `{}` (expected `string`, `int`, `bool`, `float`, `json`, `list[...]` or `dict[..., ...]`)",
                         a.name
