@@ -390,3 +390,90 @@ pub(crate) fn task_impl<'v>(
     );
     Ok(result)
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::context::EvalOptions;
+    use crate::testing::Fixture;
+    use crate::testing::run_err;
+    use crate::testing::run_ok;
+    use hortus_plan::InstructionKind;
+
+    #[test]
+    fn run_sh_records_the_task_and_returns_a_struct() {
+        let (plan, out) = run_ok(
+            "r = plan.run_sh(run = \"mkdir -p /out && echo hi > /out/a\", store = [\"/out/a\", StoreSpec(src = \"/out/*\", name = \"out\")], env_vars = {\"A\": \"1\"}, wait = None)\nreturn [type(r), r.files_artifacts[1], r.code]",
+        );
+        let id = "00000000000000000000000000000002";
+        assert_eq!(
+            out,
+            format!("[\"struct\", \"out\", \"{{{{kurtosis:{id}:code.runtime_value}}}}\"]")
+        );
+        let i = &plan.instructions[0];
+        assert_eq!(
+            i.description,
+            "Running sh script: `mkdir -p /out && echo hi > /out/a`"
+        );
+        let InstructionKind::RunSh(task) = &i.kind else {
+            unreachable!()
+        };
+        assert!(task.name.starts_with("task-"), "{}", task.name);
+        assert_eq!(task.image.image_name(), "badouralix/curl-jq");
+        assert_eq!(task.wait, None);
+        assert_eq!(task.store.len(), 2);
+        assert_eq!(task.store[1].name, "out");
+        assert_eq!(task.env_vars["A"], "1");
+        assert_eq!(task.result_id, id);
+        let (plan, _) = run_ok("plan.run_sh(run = \"x\" * 100)");
+        assert_eq!(plan.instructions[0].description, "Running sh script");
+        let InstructionKind::RunSh(task) = &plan.instructions[0].kind else {
+            unreachable!()
+        };
+        assert_eq!(task.wait.map(|w| w.to_string()).as_deref(), Some("3m0s"));
+    }
+
+    #[test]
+    fn run_sh_checks_wait_store_and_privileges() {
+        let err = run_err("plan.run_sh(run = \"x\", wait = \"\")");
+        assert!(err.contains("`wait` must not be an empty string"), "{err}");
+        let err = run_err("plan.run_sh(run = \"x\", store = [1])");
+        assert!(
+            err.contains("item 0 of `store` must be a string or a `StoreSpec`"),
+            "{err}"
+        );
+        let err = run_err("plan.run_sh(run = \"x\", privileged = True)");
+        assert!(err.contains("--privileged"), "{err}");
+        let ok = Fixture::new("def run(plan):\n    plan.run_sh(run = \"x\", privileged = True, bind_mounts = {\"/var/run/docker.sock\": \"/var/run/docker.sock\"})\n")
+            .options(EvalOptions {
+                allow_privileged: true,
+                ..EvalOptions::default()
+            })
+            .plan()
+            .unwrap();
+        let InstructionKind::RunSh(task) = &ok.instructions[0].kind else {
+            unreachable!()
+        };
+        assert!(task.privileged);
+    }
+
+    #[test]
+    fn run_python_has_its_own_defaults() {
+        let (plan, _) = run_ok(
+            "plan.run_python(run = \"import sys\", args = [\"a\"], packages = [\"requests\"])",
+        );
+        let i = &plan.instructions[0];
+        assert_eq!(i.name(), "run_python");
+        assert_eq!(i.description, "Running Python script");
+        let InstructionKind::RunPython(task) = &i.kind else {
+            unreachable!()
+        };
+        assert_eq!(task.image.image_name(), "python:3.11-alpine");
+        assert_eq!(task.args, vec!["a"]);
+        assert_eq!(task.packages, vec!["requests"]);
+        let err = run_err("plan.run_python(run = \"x\", env_vars = {})");
+        assert!(
+            err.contains("unexpected keyword argument `env_vars`"),
+            "{err}"
+        );
+    }
+}

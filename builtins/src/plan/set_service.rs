@@ -153,3 +153,51 @@ fn set_service_impl<'v>(
     );
     Ok(Value::new_none())
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::testing::run_err;
+    use crate::testing::run_ok;
+    use hortus_plan::InstructionKind;
+
+    #[test]
+    fn set_service_merges_into_the_earlier_add_service() {
+        let (plan, out) = run_ok(
+            "plan.add_service(\"web\", ServiceConfig(image = \"nginx:1\", max_cpu = 100, min_memory = 10, env_vars = {\"A\": \"1\"}))\nreturn plan.set_service(\"web\", ServiceConfig(image = \"nginx:2\", max_memory = 512, labels = {\"tier\": \"front\"}))",
+        );
+        assert_eq!(out, "None");
+        let InstructionKind::AddService(add) = &plan.instructions[0].kind else {
+            unreachable!()
+        };
+        let merged = add.set_service_override.as_ref().unwrap();
+        assert_eq!(merged.image.image_name(), "nginx:2");
+        assert_eq!(merged.max_cpu, 100);
+        assert_eq!(merged.max_memory, 512);
+        assert_eq!(merged.min_memory, 10);
+        assert_eq!(merged.env_vars["A"], "1");
+        assert_eq!(merged.labels["tier"], "front");
+        assert_eq!(add.config.image.image_name(), "nginx:1");
+        let set = &plan.instructions[1];
+        assert_eq!(set.description, "Setting config of service 'web'");
+        let InstructionKind::SetService(set) = &set.kind else {
+            unreachable!()
+        };
+        assert_eq!(&set.config, merged);
+    }
+
+    #[test]
+    fn set_service_rejects_unsupported_overrides_and_unknown_services() {
+        let err = run_err("plan.set_service(\"web\", ServiceConfig(image = \"nginx\"))");
+        assert!(
+            err.contains("did not find a service config for `web`"),
+            "{err}"
+        );
+        let err = run_err(
+            "plan.add_service(\"web\", ServiceConfig(image = \"nginx\"))\nplan.set_service(\"web\", ServiceConfig(image = \"nginx\", cmd = [\"x\"]))",
+        );
+        assert!(
+            err.contains("overriding `cmd` with `set_service` is currently not supported"),
+            "{err}"
+        );
+    }
+}
