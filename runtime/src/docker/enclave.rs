@@ -86,7 +86,11 @@ impl DockerBackend {
             let Some(chosen) = subnet::choose_enclave_subnet(&used, &skip) else {
                 return Err(BackendError::Docker {
                     operation,
-                    reason: "no free /24 subnet left in `172.20.0.0/14`; remove unused enclaves or Docker networks".to_owned(),
+                    reason: format!(
+                        "no free /24 subnet left in `{}` or `{}`; remove unused enclaves or Docker networks",
+                        subnet::POOLS[0],
+                        subnet::POOLS[1]
+                    ),
                 });
             };
             let gateway = chosen.first_host();

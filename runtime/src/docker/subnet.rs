@@ -12,9 +12,18 @@ pub(crate) struct Subnet {
     pub(crate) prefix: u8,
 }
 
-/// Where enclave subnets are taken from: `172.20.0.0/14`, one /24 each (1024 enclaves).
-const POOL_BASE: Ipv4Addr = Ipv4Addr::new(172, 20, 0, 0);
-const POOL_PREFIX: u8 = 14;
+/// Where enclave subnets are taken from, in order: `172.20.0.0/14` (1024 /24s), then
+/// `10.210.0.0/16` (256 more) for hosts whose routes cover the first pool.
+pub(crate) const POOLS: [Subnet; 2] = [
+    Subnet {
+        base: Ipv4Addr::new(172, 20, 0, 0),
+        prefix: 14,
+    },
+    Subnet {
+        base: Ipv4Addr::new(10, 210, 0, 0),
+        prefix: 16,
+    },
+];
 /// The prefix of every enclave subnet hortus creates.
 pub(crate) const ENCLAVE_PREFIX: u8 = 24;
 
@@ -75,24 +84,22 @@ fn mask(prefix: u8) -> u32 {
 /// The first /24 of the pool that overlaps none of `used`, skipping `skip` (subnets that
 /// failed to be created for reasons invisible in `used`, e.g. another process won the race).
 pub(crate) fn choose_enclave_subnet(used: &[Subnet], skip: &[Subnet]) -> Option<Subnet> {
-    let pool = Subnet {
-        base: POOL_BASE,
-        prefix: POOL_PREFIX,
-    };
-    let (first, last) = pool.range();
     let step = 1u32 << (32 - u32::from(ENCLAVE_PREFIX));
-    let mut start = first;
-    while start <= last {
-        let candidate = Subnet {
-            base: Ipv4Addr::from(start),
-            prefix: ENCLAVE_PREFIX,
-        };
-        if !used.iter().chain(skip).any(|u| u.overlaps(candidate)) {
-            return Some(candidate);
+    POOLS.iter().find_map(|pool| {
+        let (first, last) = pool.range();
+        let mut start = first;
+        while start <= last {
+            let candidate = Subnet {
+                base: Ipv4Addr::from(start),
+                prefix: ENCLAVE_PREFIX,
+            };
+            if !used.iter().chain(skip).any(|u| u.overlaps(candidate)) {
+                return Some(candidate);
+            }
+            start = start.checked_add(step)?;
         }
-        start = start.checked_add(step)?;
-    }
-    None
+        None
+    })
 }
 
 /// The lowest host address of `subnet` that is not the network or broadcast address, not
@@ -183,7 +190,14 @@ mod tests {
             choose_enclave_subnet(&[net("172.20.0.0/16")], &[]),
             Some(net("172.21.0.0/24"))
         );
-        assert_eq!(choose_enclave_subnet(&[net("172.16.0.0/12")], &[]), None);
+        assert_eq!(
+            choose_enclave_subnet(&[net("172.16.0.0/12")], &[]),
+            Some(net("10.210.0.0/24"))
+        );
+        assert_eq!(
+            choose_enclave_subnet(&[net("172.16.0.0/12"), net("10.0.0.0/8")], &[]),
+            None
+        );
     }
 
     #[test]
