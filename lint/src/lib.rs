@@ -166,7 +166,10 @@ pub fn lint_paths_with_registry(
             std::borrow::Cow::Owned(s) => Arc::new(s),
         };
         for f in raw {
-            report.findings.push(Finding::new(&path, &shown, f));
+            let finding = Finding::new(&path, &shown, f);
+            if !suppressed(&shown, &finding) {
+                report.findings.push(finding);
+            }
         }
     }
     Ok(report)
@@ -227,5 +230,26 @@ fn first_lower(s: &str) -> String {
     match c.next() {
         Some(f) => f.to_lowercase().chain(c).collect(),
         None => String::new(),
+    }
+}
+
+/// Whether the finding's line ends with `# hortus-lint: ignore` (every rule) or
+/// `# hortus-lint: ignore[K202, unused-import]` (listed codes or names).
+fn suppressed(src: &str, f: &Finding) -> bool {
+    let Some(line) = src.lines().nth(f.line.saturating_sub(1)) else {
+        return false;
+    };
+    let Some(idx) = line.find("# hortus-lint: ignore") else {
+        return false;
+    };
+    let rest = line
+        .get(idx + "# hortus-lint: ignore".len()..)
+        .unwrap_or_default();
+    match rest.strip_prefix('[').and_then(|r| r.split_once(']')) {
+        Some((list, _)) => list
+            .split(',')
+            .map(str::trim)
+            .any(|x| x == f.code || x == f.rule_name),
+        None => true,
     }
 }

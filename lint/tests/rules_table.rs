@@ -159,3 +159,16 @@ fn format_flag_rewrites_files() {
     let again = lint_paths(&[dir.path().to_owned()], &LintOptions::default()).unwrap();
     assert!(again.findings.is_empty());
 }
+
+#[test]
+fn findings_can_be_suppressed_per_line() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("lib.star"),
+        "def f():\n    x = 1  # hortus-lint: ignore[K202]\n    y = 2  # hortus-lint: ignore[undefined-name]\n    z = 3  # hortus-lint: ignore\n    return 0\n",
+    )
+    .unwrap();
+    let report = lint_paths(&[dir.path().to_owned()], &LintOptions::default()).unwrap();
+    let lines: Vec<usize> = report.findings.iter().map(|f| f.line).collect();
+    assert_eq!(lines, vec![3], "{}", report.render());
+}
