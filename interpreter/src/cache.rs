@@ -121,13 +121,15 @@ impl PackageCache {
         let path = self.entry_path(owner, repo, version);
         let repository = format!("github.com/{owner}/{repo}");
         if path.is_dir() {
-            if version.is_none() && !self.offline && self.fresh.borrow_mut().insert(path.clone()) {
-                if let Err(e) = refresh(&path) {
-                    self.warnings.borrow_mut().push(format!(
-                        "could not refresh `{repository}`, using the cached checkout: {}",
-                        e.message()
-                    ));
-                }
+            if version.is_none()
+                && !self.offline
+                && self.fresh.borrow_mut().insert(path.clone())
+                && let Err(e) = refresh(&path)
+            {
+                self.warnings.borrow_mut().push(format!(
+                    "could not refresh `{repository}`, using the cached checkout: {}",
+                    e.message()
+                ));
             }
             return Ok(path);
         }

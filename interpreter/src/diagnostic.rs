@@ -155,10 +155,10 @@ pub fn convert(err: &starlark::Error, sources: &dyn Sources) -> ErrorReport {
         current = &failure.inner;
     }
     let mut report = ErrorReport::new(message_of(current));
-    if let Some(span) = current.span() {
-        if let Some((name, text, range)) = locate(span, sources) {
-            report = report.with_snippet(&name, text, range, None);
-        }
+    if let Some(span) = current.span()
+        && let Some((name, text, range)) = locate(span, sources)
+    {
+        report = report.with_snippet(&name, text, range, None);
     }
     report.help = call_stack_help(current, sources);
     import_sites.reverse();

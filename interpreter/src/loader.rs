@@ -3,7 +3,7 @@
 //! remote files), and evaluates imported modules once per run with cycle detection
 //! (`ModuleState::{Loading, Loaded, Failed}`).
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
@@ -118,6 +118,8 @@ pub struct LoaderState {
     stack: RefCell<Vec<String>>,
     pub sources: RefCell<SourceRegistry>,
     member_dirs: RefCell<HashSet<PathBuf>>,
+    /// How many modules were evaluated (the module cache makes this one per module).
+    pub evaluations: Cell<usize>,
 }
 
 /// The [`PackageLoader`] given to the evaluation context.
@@ -165,6 +167,7 @@ impl LoaderState {
             locs: RefCell::new(HashMap::new()),
             stack: RefCell::new(Vec::new()),
             member_dirs: RefCell::new(HashSet::new()),
+            evaluations: Cell::new(0),
         }
     }
 
@@ -324,6 +327,7 @@ impl LoaderState {
             },
         );
         let ast = AstModule::parse(module_id, text, &hortus_stdlib::dialect())?;
+        self.evaluations.set(self.evaluations.get() + 1);
         self.stack.borrow_mut().push(module_id.to_owned());
         let result = Module::with_temp_heap(|module| {
             {
@@ -481,5 +485,126 @@ impl PackageLoader for LoaderHandle {
         locator: &str,
     ) -> starlark::Result<FrozenModule> {
         self.0.import(ctx, caller, locator)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cache::CacheOptions;
+    use hortus_builtins::context::EvalOptions;
+
+    const ROOT: &str = "github.com/t/p";
+
+    fn setup(files: &[(&str, &str)]) -> (tempfile::TempDir, Rc<LoaderState>, EvalContext) {
+        let dir = tempfile::tempdir().unwrap();
+        for (path, text) in files {
+            let p = dir.path().join(path);
+            fs_err::create_dir_all(p.parent().unwrap()).unwrap();
+            fs_err::write(p, text).unwrap();
+        }
+        let cache = PackageCache::new(&CacheOptions {
+            dir: Some(dir.path().join(".cache")),
+            offline: true,
+        })
+        .unwrap();
+        let root = Locator::parse_absolute(ROOT).unwrap();
+        let mount = Mount {
+            prefix: root.clone(),
+            dir: fs_err::canonicalize(dir.path()).unwrap(),
+            boundary: root.clone(),
+            version: None,
+        };
+        let state = Rc::new(LoaderState::new(
+            cache,
+            Some(ROOT.to_owned()),
+            ReplaceMap::default(),
+            vec![mount],
+            crate::glue::globals(),
+        ));
+        let main = Locator::parse_absolute(&format!("{ROOT}/main.star")).unwrap();
+        state.register_module(&format!("{ROOT}/main.star"), Some(main));
+        let ctx = EvalContext::new(
+            Box::new(LoaderHandle(Rc::clone(&state))),
+            EvalOptions {
+                root_package_id: Some(ROOT.to_owned()),
+                ..EvalOptions::default()
+            },
+        );
+        (dir, state, ctx)
+    }
+
+    fn message(err: &starlark::Error) -> String {
+        match err.kind() {
+            starlark::ErrorKind::Native(e) => match e.downcast_ref::<ImportFailure>() {
+                Some(f) => format!("{f} / {}", message(&f.inner)),
+                None => format!("{e:#}"),
+            },
+            _ => format!("{}", err.without_diagnostic()),
+        }
+    }
+
+    #[test]
+    fn a_module_is_evaluated_once_per_run() {
+        let (_dir, state, ctx) = setup(&[
+            ("lib.star", "X = [1]\n_HIDDEN = 2\n"),
+            ("sub/b.star", "lib = import_module(\"../lib.star\")\n"),
+        ]);
+        let main = format!("{ROOT}/main.star");
+        let handle = LoaderHandle(Rc::clone(&state));
+        let a = handle.import_module(&ctx, &main, "./lib.star").unwrap();
+        let b = handle.import_module(&ctx, &main, "/lib.star").unwrap();
+        handle.import_module(&ctx, &main, "sub/b.star").unwrap();
+        assert_eq!(state.evaluations.get(), 2);
+        let (x, _) = a.get_any_visibility("X").unwrap();
+        let (y, _) = b.get_any_visibility("X").unwrap();
+        assert!(x.value().ptr_eq(y.value()));
+        // private names are exposed
+        assert!(a.get("_HIDDEN").is_ok());
+    }
+
+    #[test]
+    fn cycles_report_the_chain_and_do_not_stay_in_progress() {
+        let (_dir, state, ctx) = setup(&[
+            ("c1.star", "d = import_module(\"./c2.star\")\n"),
+            ("c2.star", "c = import_module(\"./c1.star\")\n"),
+        ]);
+        let main = format!("{ROOT}/main.star");
+        let handle = LoaderHandle(Rc::clone(&state));
+        let err = handle.import_module(&ctx, &main, "./c1.star").unwrap_err();
+        let text = message(&err);
+        assert!(text.contains("c1.star -> c2.star -> c1.star"), "{text}");
+        let again = handle.import_module(&ctx, &main, "./c1.star").unwrap_err();
+        let text = message(&again);
+        assert!(text.contains("failed to load earlier"), "{text}");
+        assert!(state.stack.borrow().is_empty());
+    }
+
+    #[test]
+    fn escapes_and_symlinks_are_refused() {
+        let (dir, state, _ctx) = setup(&[("lib.star", "X = 1\n")]);
+        let outside = tempfile::tempdir().unwrap();
+        fs_err::write(outside.path().join("secret.star"), "S = 1\n").unwrap();
+        std::os::unix::fs::symlink(
+            outside.path().join("secret.star"),
+            dir.path().join("link.star"),
+        )
+        .unwrap();
+        let main = format!("{ROOT}/main.star");
+        let err = state
+            .resolve_inner(&main, "./link.star", Access::File)
+            .err()
+            .unwrap();
+        assert!(format!("{err:#}").contains("outside"), "{err:#}");
+        let err = state
+            .resolve_inner(&main, "../x.star", Access::File)
+            .err()
+            .unwrap();
+        assert!(format!("{err:#}").contains("escapes"), "{err:#}");
+        let err = state
+            .resolve_inner("script.star", "./x.star", Access::File)
+            .err()
+            .unwrap();
+        assert!(format!("{err:#}").contains("standalone"), "{err:#}");
     }
 }
