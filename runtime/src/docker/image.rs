@@ -1,6 +1,8 @@
 //! Images: making sure an image is present (inspect, pull only per policy, bounded so an
 //! unreachable registry fails fast) and building one from a context directory with the
-//! classic builder (context tarred here, minimal `.dockerignore` support).
+//! classic builder (context tarred here, minimal `.dockerignore` support: `*`, `?`, `**`
+//! and `!` exceptions, last match wins; an excluded directory is not descended into, so an
+//! exception inside it is not honoured).
 
 use std::collections::{HashMap, VecDeque};
 use std::path::Path;
