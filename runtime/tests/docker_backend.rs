@@ -346,6 +346,20 @@ async fn exec_download_and_logs() {
         .unwrap();
     assert_eq!(ok.exit_code, 0);
     assert!(ok.output.starts_with("root:x:0:0"), "{}", ok.output);
+    let big = backend
+        .exec(
+            &id,
+            &argv(&[
+                "sh",
+                "-c",
+                "head -c 100000 /dev/zero | tr '\\0' a; echo; echo tail",
+            ]),
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(big.output.len(), 100_006, "long lines are kept whole");
+    assert!(big.output.ends_with("a\ntail\n"));
     let slow = backend
         .exec(
             &id,
