@@ -237,22 +237,22 @@ fn wrap(body: &str) -> String {
 }
 
 /// Runs `body` as the body of `run(plan)`; returns the plan and `str()` of the return value.
+#[expect(clippy::panic, reason = "a test helper: failing is its purpose")]
 pub fn run_ok(body: &str) -> (Plan, String) {
     match Fixture::new(&wrap(body)).run() {
         Ok(result) => result,
         Err(e) => {
-            let message = format!("`{body}` failed: {e}");
-            std::panic::panic_any(message)
+            panic!("`{body}` failed: {e}")
         }
     }
 }
 
 /// Runs `body` as the body of `run(plan)`, which must fail; returns the error text.
+#[expect(clippy::panic, reason = "a test helper: failing is its purpose")]
 pub fn run_err(body: &str) -> String {
     match Fixture::new(&wrap(body)).run() {
         Ok((_, output)) => {
-            let message = format!("`{body}` unexpectedly succeeded with {output}");
-            std::panic::panic_any(message)
+            panic!("`{body}` unexpectedly succeeded with {output}")
         }
         Err(e) => e,
     }

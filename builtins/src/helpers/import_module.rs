@@ -122,7 +122,16 @@ pub(crate) fn register(builder: &mut GlobalsBuilder) {
         let module = ctx.loader.import_module(ctx, &caller, locator)?;
         let heap = eval.heap();
         let mut attrs = Vec::new();
-        let names: Vec<String> = module.names().map(|n| n.as_str().to_owned()).collect();
+        let mut names: Vec<String> = module.names().map(|n| n.as_str().to_owned()).collect();
+        // starlark-rust hides `_private` globals from `names()`; Kurtosis exposes them, so
+        // find the candidates in the module's top-level statements.
+        if let Ok(source) = ctx.loader.read_file(&caller, locator) {
+            for name in private_candidates(&source) {
+                if !names.contains(&name) {
+                    names.push(name);
+                }
+            }
+        }
         for name in names {
             if let Ok((value, _)) = module.get_any_visibility(&name) {
                 attrs.push((name, heap.access_owned_frozen_value(&value)));
@@ -132,5 +141,50 @@ pub(crate) fn register(builder: &mut GlobalsBuilder) {
             name: locator.to_owned(),
             attrs,
         }))
+    }
+}
+
+/// Names starting with `_` bound by top-level `name = ...`, `a, _b = ...` or `def _f(...)`
+/// statements (top-level statements start at column 0 in the Kurtosis dialect).
+fn private_candidates(source: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for line in source.lines() {
+        if line.starts_with(char::is_whitespace) {
+            continue;
+        }
+        let targets = if let Some(rest) = line.strip_prefix("def ") {
+            rest.split('(').next().unwrap_or_default()
+        } else {
+            match line.split_once('=') {
+                Some((left, right))
+                    if !right.starts_with('=') && !left.ends_with(['!', '<', '>']) =>
+                {
+                    left
+                }
+                _ => continue,
+            }
+        };
+        for target in targets.split(',') {
+            let name = target
+                .trim()
+                .trim_start_matches('(')
+                .trim_end_matches(')')
+                .trim();
+            let is_ident = name.starts_with('_')
+                && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+            if is_ident && !out.iter().any(|n: &String| n == name) {
+                out.push(name.to_owned());
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn private_candidates_finds_top_level_private_names() {
+        let source = "_a = 1\nb, _c = 1, 2\ndef _f(x):\n    _inner = 1\nif_ = _a == 1\n";
+        assert_eq!(super::private_candidates(source), vec!["_a", "_c", "_f"]);
     }
 }

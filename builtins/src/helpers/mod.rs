@@ -17,3 +17,73 @@ pub fn register(builder: &mut starlark::environment::GlobalsBuilder) {
     import_module::register(builder);
     read_file::register(builder);
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::testing::Fixture;
+
+    #[test]
+    fn import_module_exposes_every_global_including_private_ones() {
+        let (_, out) = Fixture::new(
+            "lib = import_module(\"./src/lib.star\", description = \"ignored\")\nagain = import_module(\"github.com/hortus-test/fixture/src/lib.star\")\ndef run(plan):\n    return [type(lib), str(lib), lib.PORT, lib._secret, lib.double(2), hasattr(lib, \"nope\"), again.PORT]\n",
+        )
+        .file("src/lib.star", "PORT = 80\n_secret = \"s\"\ndef double(x):\n    return x * 2\n")
+        .run()
+        .unwrap();
+        assert_eq!(
+            out,
+            "[\"module\", \"<module \\\"./src/lib.star\\\">\", 80, \"s\", 4, False, 80]"
+        );
+        let err = Fixture::new(
+            "lib = import_module(\"./lib.star\")\ndef run(plan):\n    return lib.missing\n",
+        )
+        .file("lib.star", "X = 1\n")
+        .plan()
+        .unwrap_err();
+        assert!(err.contains("missing"), "{err}");
+        let err = Fixture::new("lib = import_module(\"\")\ndef run(plan):\n    pass\n")
+            .plan()
+            .unwrap_err();
+        assert!(
+            err.contains("`module_file` must not be an empty string"),
+            "{err}"
+        );
+        let err = Fixture::new("lib = import_module(\"./nope.star\")\ndef run(plan):\n    pass\n")
+            .plan()
+            .unwrap_err();
+        assert!(err.contains("nope.star"), "{err}");
+    }
+
+    #[test]
+    fn imported_values_are_frozen() {
+        let err = Fixture::new(
+            "lib = import_module(\"./lib.star\")\ndef run(plan):\n    lib.ITEMS.append(1)\n",
+        )
+        .file("lib.star", "ITEMS = []\n")
+        .plan()
+        .unwrap_err();
+        let lower = err.to_lowercase();
+        assert!(
+            lower.contains("frozen") || lower.contains("immutable"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn read_file_returns_the_content() {
+        let (plan, out) = Fixture::new("def run(plan):\n    return read_file(src = \"./templates/a.tmpl\", description = \"x\")\n")
+            .file("templates/a.tmpl", "port {{.Port}}\n")
+            .run()
+            .unwrap();
+        assert_eq!(out, "port {{.Port}}\n");
+        assert!(plan.instructions.is_empty());
+        let err = Fixture::new("def run(plan):\n    return read_file(\"./missing\")\n")
+            .plan()
+            .unwrap_err();
+        assert!(err.contains("cannot read `./missing`"), "{err}");
+        let err = Fixture::new("def run(plan):\n    return read_file(src = 1)\n")
+            .plan()
+            .unwrap_err();
+        assert!(err.contains("`src` must be a str"), "{err}");
+    }
+}
