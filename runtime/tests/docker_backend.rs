@@ -688,3 +688,31 @@ async fn tcp_addresses_are_spoken() {
     assert!(matches!(dead, BackendError::Unreachable(_)), "{dead:?}");
     assert!(dead.to_string().contains("tcp://127.0.0.1:1"), "{dead}");
 }
+
+#[tokio::test]
+async fn followed_logs_stream_until_the_container_exits() {
+    use futures::StreamExt;
+    let enclave = Enclave::new("follow").await;
+    let backend = &enclave.backend;
+    let spec = enclave.container("talker", &["sh", "-c", "echo one; sleep 0.5; echo two >&2"]);
+    let id = backend
+        .create_container(&enclave.uuid, &spec)
+        .await
+        .unwrap();
+    backend.start_container(&id).await.unwrap();
+    let chunks: Vec<String> = tokio::time::timeout(
+        Duration::from_secs(20),
+        backend.follow_logs(&id, None).map(|c| c.unwrap()).collect(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(chunks.concat(), "one\ntwo\n");
+    let missing = backend
+        .follow_logs("no-such-container-hortus", Some(1))
+        .next()
+        .await;
+    assert!(
+        matches!(missing, Some(Err(BackendError::NoSuchContainer(_)))),
+        "{missing:?}"
+    );
+}

@@ -11,6 +11,9 @@ use futures::StreamExt;
 use super::DockerBackend;
 use crate::backend::{BackendError, BackendResult, ExecOutput};
 
+/// Response-head timeout of a followed log stream.
+const FOLLOW_TIMEOUT: Duration = Duration::from_secs(3600);
+
 /// Appends the payload of a log frame (stdin echoes are dropped).
 fn append_frame(output: &mut Vec<u8>, frame: &LogOutput) {
     match frame {
@@ -108,6 +111,52 @@ impl DockerBackend {
             exit_code,
             output: String::from_utf8_lossy(&output).into_owned(),
         })
+    }
+
+    /// Follows a container's logs (stdout and stderr), starting with the last `tail` lines
+    /// (all when `None`); the stream ends when the container stops. Each item is one chunk
+    /// of text as the engine sent it.
+    pub fn follow_logs(
+        &self,
+        container: &str,
+        tail: Option<usize>,
+    ) -> futures::stream::BoxStream<'static, BackendResult<String>> {
+        let tail = tail.map_or_else(|| "all".to_owned(), |n| n.to_string());
+        let options = LogsOptionsBuilder::new()
+            .stdout(true)
+            .stderr(true)
+            .follow(true)
+            .tail(&tail)
+            .build();
+        // Following may idle for long between lines: no response-head timeout worth hitting.
+        let client = self.client_with_timeout(FOLLOW_TIMEOUT);
+        let operation = format!("following the logs of container `{container}`");
+        let container = container.to_owned();
+        let address = self.address.clone();
+        client
+            .logs(&container, Some(options))
+            .map(move |frame| {
+                let mut text = Vec::new();
+                match frame {
+                    Ok(frame) => {
+                        append_frame(&mut text, &frame);
+                        Ok(String::from_utf8_lossy(&text).into_owned())
+                    }
+                    Err(error)
+                        if super::error::is_not_found(&error)
+                            && super::error::message_of(&error).contains("No such container") =>
+                    {
+                        Err(BackendError::NoSuchContainer(container.clone()))
+                    }
+                    Err(error) => Err(super::error::convert(
+                        &operation,
+                        &address,
+                        FOLLOW_TIMEOUT,
+                        error,
+                    )),
+                }
+            })
+            .boxed()
     }
 
     pub(super) async fn tail_logs(&self, container: &str, tail: usize) -> BackendResult<String> {
