@@ -203,6 +203,14 @@ async fn enclave_create_list_remove_leaves_nothing() {
     assert!(states[0].running);
     assert_eq!(states[0].service_name.as_deref(), Some("idle"));
 
+    backend
+        .stop_enclave(uuid, Duration::from_secs(1))
+        .await
+        .unwrap();
+    let listed = backend.list_enclaves().await.unwrap();
+    let mine = listed.iter().find(|e| &e.uuid == uuid).unwrap();
+    assert_eq!(mine.status, EnclaveStatus::Stopped);
+
     assert_eq!(labelled_objects(backend, uuid).await, (1, 1, 1));
     backend.remove_enclave(uuid).await.unwrap();
     assert_eq!(labelled_objects(backend, uuid).await, (0, 0, 0));

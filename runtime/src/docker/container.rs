@@ -434,6 +434,31 @@ impl DockerBackend {
         Ok(state_from_inspect(response))
     }
 
+    /// Stops every running container of the enclave at once (`enclave stop`), each with
+    /// `grace`; failures are collected. Networks, volumes and stopped containers stay.
+    pub async fn stop_enclave(&self, enclave_uuid: &str, grace: Duration) -> BackendResult<()> {
+        let containers = self.list_enclave_containers(enclave_uuid).await?;
+        let stops = containers
+            .iter()
+            .filter(|c| c.running)
+            .map(|c| self.stop(&c.id, grace));
+        let failures: Vec<String> = futures::future::join_all(stops)
+            .await
+            .into_iter()
+            .filter_map(|r| r.err())
+            .filter(|e| !matches!(e, BackendError::NoSuchContainer(_)))
+            .map(|e| e.to_string())
+            .collect();
+        if failures.is_empty() {
+            Ok(())
+        } else {
+            Err(BackendError::Docker {
+                operation: format!("stopping enclave `{enclave_uuid}`"),
+                reason: failures.join("; "),
+            })
+        }
+    }
+
     pub(super) async fn list_enclave_containers(
         &self,
         enclave_uuid: &str,
