@@ -53,6 +53,30 @@ impl Fixture {
         Self::default().file("main.star", main)
     }
 
+    /// A package read from a directory on disk (every file, recursively).
+    pub fn from_dir(dir: &std::path::Path) -> std::io::Result<Self> {
+        fn walk(
+            root: &std::path::Path,
+            dir: &std::path::Path,
+            out: &mut Fixture,
+        ) -> std::io::Result<()> {
+            for entry in std::fs::read_dir(dir)? {
+                let path = entry?.path();
+                if path.is_dir() {
+                    walk(root, &path, out)?;
+                } else if let Ok(rel) = path.strip_prefix(root) {
+                    let content = std::fs::read_to_string(&path)?;
+                    let rel = rel.to_string_lossy().replace('\\', "/");
+                    out.files.insert(rel, content);
+                }
+            }
+            Ok(())
+        }
+        let mut fixture = Self::default();
+        walk(dir, dir, &mut fixture)?;
+        Ok(fixture)
+    }
+
     /// Adds a file (path relative to the package root).
     pub fn file(mut self, path: &str, content: &str) -> Self {
         self.files.insert(path.to_owned(), content.to_owned());
@@ -255,5 +279,50 @@ pub fn run_err(body: &str) -> String {
             panic!("`{body}` unexpectedly succeeded with {output}")
         }
         Err(e) => e,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Fixture;
+    use std::collections::BTreeSet;
+    use std::path::Path;
+
+    /// The `b_*` packages of `testdata/packages` interpret, and together call every
+    /// instruction and every type constructor.
+    #[test]
+    fn builtin_fixture_packages_cover_every_builtin() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/packages");
+        let mut instructions = BTreeSet::new();
+        let mut sources = String::new();
+        let mut count = 0;
+        for entry in std::fs::read_dir(&root).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            if !name.starts_with("b_") {
+                continue;
+            }
+            count += 1;
+            let fixture = Fixture::from_dir(&path).unwrap();
+            for (file, content) in &fixture.files {
+                if file.ends_with(".star") {
+                    sources.push_str(content);
+                }
+            }
+            let plan = fixture.plan().unwrap_or_else(|e| panic!("{name}: {e}"));
+            let problems = hortus_plan::validate(&plan, &hortus_plan::EnclaveView::default());
+            assert!(problems.is_empty(), "{name}: {problems:?}");
+            instructions.extend(plan.instructions.iter().map(|i| i.name()));
+        }
+        assert!(count >= 5, "{count}");
+        let all: BTreeSet<&str> = crate::plan::instructions().iter().map(|s| s.name).collect();
+        assert_eq!(instructions, all);
+        for constructor in crate::types::constructors() {
+            assert!(
+                sources.contains(&format!("{}(", constructor.spec.name)),
+                "{} is never called",
+                constructor.spec.name
+            );
+        }
     }
 }

@@ -1,0 +1,4 @@
+{
+  description = "hortus test image";
+  outputs = { self }: { };
+}
