@@ -309,7 +309,7 @@ mod tests {
                     sources.push_str(content);
                 }
             }
-            let plan = fixture.plan().unwrap_or_else(|e| panic!("{name}: {e}"));
+            let plan = fixture.plan().map_err(|e| format!("{name}: {e}")).unwrap();
             let problems = hortus_plan::validate(&plan, &hortus_plan::EnclaveView::default());
             assert!(problems.is_empty(), "{name}: {problems:?}");
             instructions.extend(plan.instructions.iter().map(|i| i.name()));
