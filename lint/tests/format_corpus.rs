@@ -72,3 +72,33 @@ fn formatter_is_idempotent_and_keeps_the_ast_on_testdata() {
     let failures = check(&files);
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
+
+#[test]
+fn no_panic_on_truncated_sources() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata");
+    let mut files = Vec::new();
+    star_files(&root, &mut files);
+    if let Ok(extra) = std::env::var("HORTUS_FORMAT_CORPUS") {
+        star_files(Path::new(&extra), &mut files);
+    }
+    let registry = hortus_builtins::registry::registry();
+    for f in &files {
+        let src = std::fs::read_to_string(f).unwrap();
+        let mut cut = 0;
+        while cut < src.len() {
+            if src.is_char_boundary(cut) {
+                let part = &src[..cut];
+                // Either result is fine; neither may panic.
+                let _ = format_source(part);
+                let ctx = hortus_lint::check::FileContext {
+                    path: f,
+                    package_root: None,
+                    registry: &registry,
+                    check_docstring: true,
+                };
+                let _ = hortus_lint::lint_source(part, &ctx);
+            }
+            cut += 37;
+        }
+    }
+}
