@@ -318,7 +318,13 @@ pub fn render_builtins(list: &[BuiltinDoc], markdown: bool) -> String {
                 }
             } else {
                 let _ = writeln!(out, "\n{sig}");
-                for line in b.doc.trim().lines() {
+                // Plain text: drop the Markdown code fences, keep the example lines.
+                for line in b
+                    .doc
+                    .trim()
+                    .lines()
+                    .filter(|l| !l.trim_start().starts_with("```"))
+                {
                     let _ = writeln!(out, "    {line}");
                 }
                 for p in &b.params {
