@@ -384,6 +384,7 @@ mod tests {
         }
         if !list.is_empty() {
             insta::assert_snapshot!("builtins_markdown", md);
+            insta::assert_snapshot!("builtins_text", text);
         }
     }
 
