@@ -233,6 +233,9 @@ impl LoaderState {
                 (checkout.clone(), path, Some(checkout))
             }
         };
+        if access == Access::Any && path.exists() {
+            ensure_inside(&base, &path, text)?;
+        }
         if access != Access::Any {
             if !path.exists() {
                 bail!(
