@@ -322,3 +322,40 @@ fn sources_are_kept_by_display_name() {
     );
     assert!(interpreted.sources.get("main.star").is_some());
 }
+
+#[test]
+fn failed_clone_is_an_environment_error() {
+    repos();
+    let cache = tempfile::tempdir().unwrap();
+    let scratch = tempfile::tempdir().unwrap();
+    let mut request = request_for(scratch.path(), cache.path());
+    request.target = "github.com/hortus-org/does-not-exist".to_owned();
+    let err = interpret(&request).unwrap_err();
+    assert_eq!(err.exit_code(), 2, "{err}");
+    assert!(err.to_string().contains("could not clone"), "{err}");
+    // nothing half-cloned is left behind
+    assert!(
+        !cache
+            .path()
+            .join("github.com/hortus-org/does-not-exist")
+            .exists()
+    );
+}
+
+#[test]
+fn locate_package_accepts_folders_and_manifests() {
+    let cache = CacheOptions {
+        dir: Some(tempfile::tempdir().unwrap().keep()),
+        offline: true,
+    };
+    let dir = testdata().join("packages/i_imports");
+    let by_dir = hortus_interpreter::locate_package(&dir.display().to_string(), &cache).unwrap();
+    let by_file =
+        hortus_interpreter::locate_package(&dir.join("kurtosis.yml").display().to_string(), &cache)
+            .unwrap();
+    assert_eq!(by_dir, by_file);
+    assert_eq!(by_dir.name, "github.com/hortus-test/i-imports");
+    assert_eq!(by_dir.main_file, dir.join("main.star"));
+    let missing = hortus_interpreter::locate_package("/nonexistent/pkg", &cache).unwrap_err();
+    assert_eq!(missing.exit_code(), 1);
+}
