@@ -344,6 +344,28 @@ fn finish_package(
     })
 }
 
+/// Adds a snippet pointing at `def <function>(...)` in the main module, when found.
+fn point_at_def(report: &mut ErrorReport, state: &LoaderState, main_id: &str, function: &str) {
+    let sources = state.sources.borrow();
+    let Some(entry) = sources.entries.get(main_id) else {
+        return;
+    };
+    let needle = format!("def {function}(");
+    let text = &entry.original;
+    let found = text
+        .match_indices(&needle)
+        .find(|(at, _)| *at == 0 || text.get(at - 1..*at) == Some("\n"));
+    if let Some((at, _)) = found {
+        let header_end = text
+            .get(at..)
+            .and_then(|rest| rest.find(':'))
+            .map_or(needle.len(), |end| end + 1);
+        report.source = Some(NamedSource::new(&entry.display, text.clone()));
+        report.span = Some(SourceSpan::new(at.into(), header_end));
+        report.label = Some("entry function".to_owned());
+    }
+}
+
 /// Interprets the target: locate, evaluate the main file, call the entry function.
 pub fn interpret(req: &InterpretRequest) -> Result<Interpreted, InterpretError> {
     let args_text = args::select(req.args.as_deref(), req.args_file.as_deref())
@@ -405,10 +427,15 @@ pub fn interpret(req: &InterpretRequest) -> Result<Interpreted, InterpretError> 
                 report.help = Some(format!(
                     "`{function}` is called with the run arguments (positional JSON/YAML or `--args-file`) as keyword arguments"
                 ));
+                point_at_def(report, &state, &main_id, function);
             }
             return Err(err);
         }
-        Err(entry::EntryError::Message(m)) => return Err(InterpretError::author(m)),
+        Err(entry::EntryError::Message(m)) => {
+            let mut report = ErrorReport::new(m);
+            point_at_def(&mut report, &state, &main_id, function);
+            return Err(InterpretError::Author(Box::new(report)));
+        }
     };
     let mut plan = ctx.take_plan();
     plan.output = output;
