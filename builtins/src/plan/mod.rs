@@ -230,3 +230,27 @@ pub(crate) fn name_instruction<'v>(
 pub(crate) fn no_effect(_call: &Call<'_, '_>, _name: &str) -> anyhow::Result<()> {
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::testing::run_err;
+    use crate::testing::run_ok;
+
+    #[test]
+    fn plan_is_a_module_with_the_twenty_instructions() {
+        assert_eq!(
+            run_ok("return [type(plan), str(plan)]").1,
+            "[\"module\", \"<module \\\"plan\\\">\"]"
+        );
+        let (_, out) = run_ok("return len([n for n in dir(plan) if hasattr(plan, n)])");
+        assert_eq!(out, "20");
+        let err = run_err("plan.add_servce(name = \"a\")");
+        assert!(err.contains("add_servce"), "{err}");
+    }
+
+    #[test]
+    fn instruction_errors_point_at_the_call() {
+        let err = run_err("x = 1\nplan.print()");
+        assert!(err.contains("main.star:3:"), "{err}");
+    }
+}
