@@ -263,6 +263,18 @@ mod tests {
         let plan = crate::testing::Fixture::new(&format!("def run(plan):\n{body}"))
             .plan()
             .unwrap();
+        // The canonical text is the call with keyword spelling (§3.7).
+        for ((name, call), instruction) in calls.iter().zip(&plan.instructions) {
+            let expected = match *name {
+                "print" => "print(msg=\"hi\")".to_owned(),
+                "render_templates" => {
+                    "render_templates(config={\"f\": struct(data={}, template=\"x\")})".to_owned()
+                }
+                _ => call.trim_start_matches("plan.").replace(" = ", "="),
+            };
+            assert_eq!(instruction.canonical, expected);
+            assert!(!instruction.description.is_empty(), "{name}");
+        }
         let recorded: Vec<&str> = plan.instructions.iter().map(|i| i.kind.name()).collect();
         let expected: Vec<&str> = calls.iter().map(|(n, _)| *n).collect();
         assert_eq!(recorded, expected);

@@ -55,6 +55,21 @@ mod tests {
     }
 
     #[test]
+    fn frozen_kurtosis_values_from_modules_are_consumed_like_fresh_ones() {
+        let (plan, out) = Fixture::new(
+            "lib = import_module(\"./lib.star\")\nTOP = PortSpec(number = 81)\ndef run(plan):\n    s = plan.add_service(\"a\", lib.CONFIG)\n    return [s.ports[\"p\"].number, TOP == PortSpec(81), type(lib.CONFIG)]\n",
+        )
+        .file("lib.star", "CONFIG = ServiceConfig(image = \"x\", ports = {\"p\": PortSpec(80)})\n")
+        .run()
+        .unwrap();
+        assert_eq!(out, "[80, True, \"ServiceConfig\"]");
+        assert_eq!(
+            plan.instructions[0].canonical,
+            "add_service(name=\"a\", config=ServiceConfig(image=\"x\", ports={\"p\": PortSpec(number=80)}))"
+        );
+    }
+
+    #[test]
     fn imported_values_are_frozen() {
         let err = Fixture::new(
             "lib = import_module(\"./lib.star\")\ndef run(plan):\n    lib.ITEMS.append(1)\n",
