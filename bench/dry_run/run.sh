@@ -4,8 +4,8 @@
 # package several times, printing wall time and peak RSS per run.
 #
 # Usage: bench/dry_run/run.sh [RUNS]   (default 5)
-# Uses `target/release/hortus run --dry-run --offline` when the CLI builds, otherwise the
-# interpreter's `dry_run` example.
+# Uses `target/release/hortus run --dry-run --offline` when the CLI builds, otherwise (or with
+# HORTUS_BENCH_USE_EXAMPLE=1) the interpreter's `dry_run` example.
 set -euo pipefail
 RUNS="${1:-5}"
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -13,10 +13,11 @@ PKG="$(mktemp -d)/big"
 trap 'rm -rf "$(dirname "$PKG")"' EXIT
 python3 "$ROOT/bench/dry_run/gen.py" "$PKG"
 cd "$ROOT"
-if cargo build --release -p hortus-cli >/dev/null 2>&1 && [ -x target/release/hortus ]; then
+if [ "${HORTUS_BENCH_USE_EXAMPLE:-0}" != 1 ] \
+  && cargo build --release -p hortus-cli >/dev/null 2>&1 && [ -x target/release/hortus ]; then
   CMD=(target/release/hortus run --dry-run --offline "$PKG")
 else
-  echo "hortus-cli does not build; measuring the interpreter example instead" >&2
+  echo "measuring the interpreter example (hortus-cli not built or HORTUS_BENCH_USE_EXAMPLE=1)" >&2
   cargo build --release -p hortus-interpreter --example dry_run >/dev/null
   CMD=(target/release/examples/dry_run "$PKG" --offline)
 fi
