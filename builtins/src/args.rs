@@ -389,14 +389,18 @@ pub fn str_dict<'v>(v: Value<'v>) -> anyhow::Result<IndexMap<String, String>> {
 
 fn kind_name(kind: Kind) -> String {
     match kind {
-        Kind::Str => "str".to_owned(),
-        Kind::Int => "int".to_owned(),
-        Kind::Bool => "bool".to_owned(),
-        Kind::List => "list".to_owned(),
-        Kind::Dict => "dict".to_owned(),
-        Kind::Any => "value".to_owned(),
-        Kind::StrOrNone => "str or None".to_owned(),
-        Kind::Kurtosis(types) => types.join(" or "),
+        Kind::Str => "`str`".to_owned(),
+        Kind::Int => "`int`".to_owned(),
+        Kind::Bool => "`bool`".to_owned(),
+        Kind::List => "`list`".to_owned(),
+        Kind::Dict => "`dict`".to_owned(),
+        Kind::Any => "any value".to_owned(),
+        Kind::StrOrNone => "`str` or `None`".to_owned(),
+        Kind::Kurtosis(types) => types
+            .iter()
+            .map(|t| format!("`{t}`"))
+            .collect::<Vec<_>>()
+            .join(" or "),
     }
 }
 
@@ -415,7 +419,7 @@ fn check_kind<'v>(param: &Param, value: Value<'v>) -> Result<(), String> {
         Ok(())
     } else {
         Err(format!(
-            "`{}` must be a {}, got `{}`",
+            "`{}` must be of type {}, got `{}`",
             param.name,
             kind_name(param.kind),
             value.get_type()
@@ -513,14 +517,17 @@ mod binding_tests {
     fn types_are_strict() {
         let err = run_err("ExecRecipe(command = (\"ls\",))");
         assert!(
-            err.contains("`command` must be a list, got `tuple`"),
+            err.contains("`command` must be of type `list`, got `tuple`"),
             "{err}"
         );
         let err = run_err("PortSpec(number = True)");
-        assert!(err.contains("`number` must be a int, got `bool`"), "{err}");
+        assert!(
+            err.contains("`number` must be of type `int`, got `bool`"),
+            "{err}"
+        );
         let err = run_err("ServiceConfig(image = \"i\", entrypoint = None)");
         assert!(
-            err.contains("`entrypoint` must be a list, got `NoneType`"),
+            err.contains("`entrypoint` must be of type `list`, got `NoneType`"),
             "{err}"
         );
         let err = run_err("PortSpec(number = 80, transport_protocol = None)");

@@ -99,6 +99,6 @@ mod tests {
         let err = Fixture::new("def run(plan):\n    return read_file(src = 1)\n")
             .plan()
             .unwrap_err();
-        assert!(err.contains("`src` must be a str"), "{err}");
+        assert!(err.contains("`src` must be of type `str`"), "{err}");
     }
 }

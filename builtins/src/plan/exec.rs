@@ -155,7 +155,10 @@ mod tests {
     fn exec_rejects_other_recipes_and_bad_codes() {
         let err =
             run_err("plan.exec(\"db\", GetHttpRequestRecipe(port_id = \"p\", endpoint = \"/\"))");
-        assert!(err.contains("`recipe` must be a ExecRecipe"), "{err}");
+        assert!(
+            err.contains("`recipe` must be of type `ExecRecipe`"),
+            "{err}"
+        );
         let err = run_err("plan.exec(\"db\", ExecRecipe([\"ls\"]), acceptable_codes = [\"0\"])");
         assert!(
             err.contains("item 0 of `acceptable_codes` must be an int"),

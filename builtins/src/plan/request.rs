@@ -146,7 +146,9 @@ mod tests {
         );
         let err = run_err("plan.request(\"api\", ExecRecipe([\"ls\"]))");
         assert!(
-            err.contains("`recipe` must be a GetHttpRequestRecipe or PostHttpRequestRecipe"),
+            err.contains(
+                "`recipe` must be of type `GetHttpRequestRecipe` or `PostHttpRequestRecipe`"
+            ),
             "{err}"
         );
     }

@@ -130,7 +130,7 @@ mod tests {
         assert!(hortus_plan::future_ref::whole(&verify.value).is_some());
         assert_eq!(verify.target_value, serde_json::json!([1, 2]));
         let err = run_err("plan.verify(1, \"==\", 1)");
-        assert!(err.contains("`value` must be a str"), "{err}");
+        assert!(err.contains("`value` must be of type `str`"), "{err}");
         let err = run_err("plan.verify(\"a\", \"IN\", \"abc\")");
         assert!(err.contains("`IN` assertion requires an iterable"), "{err}");
     }

@@ -251,7 +251,7 @@ mod tests {
             ),
             (
                 "ReadyCondition(recipe = 1, field = \"code\", assertion = \"==\", target_value = 0)",
-                "`recipe` must be a",
+                "`recipe` must be of type `ExecRecipe`",
             ),
             (
                 "ReadyCondition(ExecRecipe([\"x\"]), \"\", \"==\", 0)",
