@@ -154,6 +154,7 @@ const NAME_ATTEMPTS: usize = 5;
 pub struct IdGen {
     mode: IdMode,
     counter: u128,
+    tasks: u128,
     state: u64,
     used_names: HashSet<String>,
 }
@@ -168,6 +169,7 @@ impl IdGen {
         Self {
             mode,
             counter: 0,
+            tasks: 0,
             state,
             used_names: HashSet::new(),
         }
@@ -199,7 +201,14 @@ impl IdGen {
 
     /// A task container name: `task-<uuid v4 text>`.
     pub fn task_name(&mut self) -> String {
-        let hex = self.next_id();
+        // A counter of its own, so task names do not shift the runtime-value ids.
+        let hex = match self.mode {
+            IdMode::Deterministic => {
+                self.tasks += 1;
+                format!("{:032x}", self.tasks)
+            }
+            IdMode::Random => self.next_id(),
+        };
         let part = |from: usize, to: usize| hex.get(from..to).unwrap_or("0").to_owned();
         format!(
             "task-{}-{}-{}-{}-{}",
@@ -260,6 +269,7 @@ mod tests {
     fn deterministic_ids_count_up() {
         let mut ids = IdGen::new(IdMode::Deterministic);
         assert_eq!(ids.next_id(), "00000000000000000000000000000001");
+        assert_eq!(ids.task_name(), "task-00000000-0000-0000-0000-000000000001");
         assert_eq!(ids.next_id(), "00000000000000000000000000000002");
     }
 

@@ -404,7 +404,7 @@ mod tests {
         let (plan, out) = run_ok(
             "r = plan.run_sh(run = \"mkdir -p /out && echo hi > /out/a\", store = [\"/out/a\", StoreSpec(src = \"/out/*\", name = \"out\")], env_vars = {\"A\": \"1\"}, wait = None)\nreturn [type(r), r.files_artifacts[1], r.code]",
         );
-        let id = "00000000000000000000000000000002";
+        let id = "00000000000000000000000000000001";
         assert_eq!(
             out,
             format!("[\"struct\", \"out\", \"{{{{kurtosis:{id}:code.runtime_value}}}}\"]")
@@ -417,7 +417,7 @@ mod tests {
         let InstructionKind::RunSh(task) = &i.kind else {
             unreachable!()
         };
-        assert!(task.name.starts_with("task-"), "{}", task.name);
+        assert_eq!(task.name, "task-00000000-0000-0000-0000-000000000001");
         assert_eq!(task.image.image_name(), "badouralix/curl-jq");
         assert_eq!(task.wait, None);
         assert_eq!(task.store.len(), 2);
