@@ -135,7 +135,7 @@ pub fn list_tar(reader: impl Read) -> io::Result<Vec<ArchiveFile>> {
 /// `/a/b`), and whether the archive root must be the contents of that path.
 pub fn store_source(src: &str) -> (String, bool) {
     match src.strip_suffix("/*") {
-        Some(parent) if parent.is_empty() => ("/".to_owned(), true),
+        Some("") => ("/".to_owned(), true),
         Some(parent) => (parent.to_owned(), true),
         None => (src.to_owned(), false),
     }

@@ -276,9 +276,10 @@ pub(crate) async fn wait_loop<B: Backend>(
         )
         .await;
         last_error = match attempt {
-            Err(_) => format!(
+            Err(_) => {
                 "Last recipe execution error was: the attempt did not finish before the deadline"
-            ),
+                    .to_owned()
+            }
             Ok(Err(f)) => format!("Last recipe execution error was: {}", f.message),
             Ok(Ok(result)) => match result.fields.get(spec.field) {
                 None => format!(
