@@ -291,10 +291,10 @@ fn call_stack_help(err: &starlark::Error, sources: &dyn Sources) -> Option<Strin
         })
         .collect();
     // a single frame at the error's own position adds nothing
-    let only_here = frames.len() == 1
-        && frames
+    let located: Vec<&FileSpan> = frames.iter().filter_map(|f| f.location.as_ref()).collect();
+    let only_here = located.len() == 1
+        && located
             .first()
-            .and_then(|f| f.location.as_ref())
             .zip(err.span())
             .is_some_and(|(a, b)| a.span.begin() == b.span.begin() && a.filename() == b.filename());
     if lines.is_empty() || only_here {
