@@ -1,7 +1,6 @@
 //! Golden plans of the `testdata/packages/b_*` fixture packages, interpreted with the
 //! builtins' in-memory [`Fixture`] (deterministic ids; scratch paths redacted).
 
-use std::path::Path;
 
 use hortus_builtins::testing::Fixture;
 
@@ -30,7 +29,7 @@ fn redact(text: &str) -> String {
 fn b_package_plans() {
     insta::glob!("../../testdata", "packages/b_*/kurtosis.yml", |manifest| {
         let dir = manifest.parent().unwrap();
-        let (plan, output) = Fixture::from_dir(Path::new(dir)).unwrap().run().unwrap();
+        let (plan, output) = Fixture::from_dir(dir).unwrap().run().unwrap();
         let json = serde_json::to_string_pretty(&plan).unwrap();
         insta::assert_snapshot!(format!("return value: {output}\n\n{}", redact(&json)));
     });
