@@ -249,7 +249,11 @@ fn checkout_version(repo: &Repository, version: &str, repository: &str) -> Resul
 fn refresh(path: &Path) -> Result<(), git2::Error> {
     let repo = Repository::open(path)?;
     let mut remote = repo.find_remote("origin")?;
-    remote.fetch(&["HEAD"], None, None)?;
+    let mut options = FetchOptions::new();
+    if repo.is_shallow() {
+        options.depth(1);
+    }
+    remote.fetch(&["HEAD"], Some(&mut options), None)?;
     let head = repo.find_reference("FETCH_HEAD")?.peel_to_commit()?;
     repo.checkout_tree(head.as_object(), Some(CheckoutBuilder::new().force()))?;
     repo.set_head_detached(head.id())

@@ -259,10 +259,16 @@ fn locate(
         &dir
     })?;
     if !dir.join("kurtosis.yml").is_file() {
-        return Err(InterpretError::author(format!(
-            "`{target}` is not a package: no `kurtosis.yml` in `{}`",
-            dir.display()
-        )));
+        let compose = loader::COMPOSE_FILES.iter().find(|f| dir.join(f).is_file());
+        return Err(match compose {
+            Some(file) => InterpretError::author(format!(
+                "`{target}` is a Compose project (`{file}`): Compose packages are not supported, add a `kurtosis.yml` and a `main.star`"
+            )),
+            None => InterpretError::author(format!(
+                "`{target}` is not a package: no `kurtosis.yml` in `{}`",
+                dir.display()
+            )),
+        });
     }
     let manifest = read_manifest(&dir)?;
     let id = Locator::parse_absolute(&manifest.name)

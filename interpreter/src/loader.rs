@@ -23,7 +23,7 @@ use crate::locator::{self, Locator, LocatorError, ReplaceMap};
 use crate::manifest;
 
 /// Compose file names that also make a directory a package (membership check).
-const COMPOSE_FILES: [&str; 6] = [
+pub const COMPOSE_FILES: [&str; 6] = [
     "compose.yml",
     "compose.yaml",
     "docker-compose.yml",

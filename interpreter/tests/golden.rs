@@ -287,6 +287,14 @@ fn offline_uses_an_existing_cache_entry() {
             .join("github.com/hortus-org/fork-repo")
             .is_dir()
     );
+    // a second online run refreshes the unversioned checkouts (git fetch) without warnings
+    let refreshed = interpret(&request).map_err(|e| render(&e)).unwrap();
+    assert_eq!(online.plan, refreshed.plan);
+    assert!(
+        refreshed.plan.warnings.is_empty(),
+        "{:?}",
+        refreshed.plan.warnings
+    );
     request.cache.offline = true;
     let offline = interpret(&request).map_err(|e| render(&e)).unwrap();
     assert_eq!(online.plan, offline.plan);
