@@ -69,6 +69,7 @@ pub struct EvalOptions {
     pub cluster_type: String,
     /// `--privileged`: allows `privileged`, `bind_mounts`, `host_pid_namespace`.
     pub allow_privileged: bool,
+    /// How ids and generated names are drawn.
     pub id_mode: IdMode,
 }
 
@@ -86,7 +87,9 @@ impl Default for EvalOptions {
 /// Per-run interpretation state, reached from builtins via `eval.extra`.
 #[derive(ProvidesStaticType)]
 pub struct EvalContext {
+    /// Reaches package files and modules (implemented by hortus-interpreter).
     pub loader: Box<dyn PackageLoader>,
+    /// The run options that change what builtins record.
     pub options: EvalOptions,
     instructions: RefCell<Vec<Instruction>>,
     warnings: RefCell<Vec<String>>,
@@ -102,6 +105,7 @@ pub struct StoredService {
 }
 
 impl EvalContext {
+    /// A fresh context for one interpretation pass.
     pub fn new(loader: Box<dyn PackageLoader>, options: EvalOptions) -> Self {
         Self {
             loader,
