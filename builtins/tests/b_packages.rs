@@ -1,7 +1,6 @@
 //! Golden plans of the `testdata/packages/b_*` fixture packages, interpreted with the
 //! builtins' in-memory [`Fixture`] (deterministic ids; scratch paths redacted).
 
-
 use hortus_builtins::testing::Fixture;
 
 /// Replaces the scratch directory of a fixture run in every path of the plan's JSON text.
