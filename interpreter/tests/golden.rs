@@ -367,3 +367,27 @@ fn locate_package_accepts_folders_and_manifests() {
     let missing = hortus_interpreter::locate_package("/nonexistent/pkg", &cache).unwrap_err();
     assert_eq!(missing.exit_code(), 1);
 }
+
+#[test]
+fn a_failed_refresh_of_an_existing_checkout_only_warns() {
+    repos();
+    let cache = tempfile::tempdir().unwrap();
+    // an existing entry that is not a git checkout: the refresh fails, the files are used
+    copy_dir(
+        &testdata().join("repos/hortus-org/lib-repo/03-head-main"),
+        &cache.path().join("github.com/hortus-org/lib-repo"),
+    );
+    let case = testdata().join("packages/i_remote");
+    let interpreted = interpret(&request_for(&case, cache.path()))
+        .map_err(|e| render(&e))
+        .unwrap();
+    assert_eq!(
+        interpreted.plan.warnings.len(),
+        1,
+        "{:?}",
+        interpreted.plan.warnings
+    );
+    assert!(
+        interpreted.plan.warnings[0].contains("could not refresh `github.com/hortus-org/lib-repo`")
+    );
+}
