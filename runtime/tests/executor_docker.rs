@@ -1,0 +1,221 @@
+//! Executor end to end against the real Docker engine (feature `docker-tests`), on the
+//! registry-free image built by `scripts/build-test-images.sh`. Packages live under
+//! `testdata/docker/`; they are interpreted with hortus-builtins' fixture. Every test uses
+//! a temporary `HORTUS_HOME`-like state root and a unique enclave, removed by a drop guard.
+#![cfg(feature = "docker-tests")]
+#![allow(clippy::unwrap_used, clippy::panic, clippy::print_stderr)]
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use bollard::query_parameters::{
+    ListContainersOptionsBuilder, ListNetworksOptionsBuilder, ListVolumesOptionsBuilder,
+};
+use hortus_builtins::testing::Fixture;
+use hortus_plan::Plan;
+use hortus_plan::instruction::{InstructionKind, UploadSource};
+use hortus_runtime::backend::{Backend, ImageOrigin, LABEL_ENCLAVE_UUID, PullPolicy};
+use hortus_runtime::docker::DockerBackend;
+use hortus_runtime::enclave::{self, StateHome};
+use hortus_runtime::executor::{ExecuteOptions, RunEvent, execute};
+
+const IMAGE: &str = "hortus-test/busybox:latest";
+
+fn package_dir(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../testdata/docker")
+        .join(name)
+}
+
+/// Interprets a package, pointing local uploads back at the package directory.
+fn plan_of(name: &str) -> Plan {
+    let dir = package_dir(name);
+    let (mut plan, returned) = Fixture::from_dir(&dir).unwrap().run().unwrap();
+    if plan.output.is_none() && returned != "None" {
+        plan.output = serde_json::from_str(&returned).ok();
+    }
+    for instruction in &mut plan.instructions {
+        if let InstructionKind::UploadFiles(u) = &mut instruction.kind
+            && let UploadSource::Local { path, .. } = &mut u.source
+        {
+            *path = dir.join(u.src.trim_start_matches("./"));
+        }
+    }
+    plan
+}
+
+async fn backend() -> DockerBackend {
+    let backend = DockerBackend::connect().await.unwrap_or_else(|e| {
+        panic!("the `docker-tests` feature is on but Docker is unreachable: {e}")
+    });
+    match backend.ensure_image(IMAGE, PullPolicy::Missing).await {
+        Ok(ImageOrigin::LocallyCached) => {}
+        other => {
+            panic!("test image `{IMAGE}` is missing ({other:?}): run scripts/build-test-images.sh")
+        }
+    }
+    backend
+}
+
+/// Removes the enclave's Docker objects when the test ends, however it ends.
+struct Guard {
+    uuid: String,
+}
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        let uuid = self.uuid.clone();
+        let cleanup = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async {
+                let backend = DockerBackend::connect().await.unwrap();
+                backend.remove_enclave(&uuid).await
+            })
+        });
+        if let Ok(Err(error)) = cleanup.join() {
+            eprintln!("cleanup of enclave `{}` failed: {error}", self.uuid);
+        }
+    }
+}
+
+async fn labelled_objects(backend: &DockerBackend, uuid: &str) -> usize {
+    let docker = backend.client();
+    let filter = HashMap::from([("label", vec![format!("{LABEL_ENCLAVE_UUID}={uuid}")])]);
+    let containers = docker
+        .list_containers(Some(
+            ListContainersOptionsBuilder::new()
+                .all(true)
+                .filters(&filter)
+                .build(),
+        ))
+        .await
+        .unwrap();
+    let volumes = docker
+        .list_volumes(Some(
+            ListVolumesOptionsBuilder::new().filters(&filter).build(),
+        ))
+        .await
+        .unwrap();
+    let networks = docker
+        .list_networks(Some(
+            ListNetworksOptionsBuilder::new().filters(&filter).build(),
+        ))
+        .await
+        .unwrap();
+    containers.len() + volumes.volumes.unwrap_or_default().len() + networks.len()
+}
+
+fn unique(prefix: &str) -> String {
+    format!(
+        "{prefix}-{}",
+        &uuid::Uuid::new_v4().simple().to_string()[..8]
+    )
+}
+
+#[tokio::test]
+async fn multi_service_package_runs_end_to_end() {
+    let backend = backend().await;
+    let tmp = tempfile::tempdir().unwrap();
+    let home = StateHome {
+        root: tmp.path().to_path_buf(),
+    };
+    let name = unique("exec-multi");
+    let mut enclave = enclave::open_or_create(&backend, &home, Some(&name))
+        .await
+        .unwrap();
+    let guard = Guard {
+        uuid: enclave.uuid.clone(),
+    };
+    let plan = plan_of("multi");
+    let mut events = Vec::new();
+    let result = execute(
+        &backend,
+        &mut enclave,
+        &plan,
+        &ExecuteOptions::default(),
+        &mut |e| events.push(e),
+    )
+    .await;
+    let outcome = result.unwrap_or_else(|e| panic!("run failed: {e}"));
+    let texts: Vec<String> = events
+        .iter()
+        .filter_map(|e| match e {
+            RunEvent::InstructionFinished { result, .. } => Some(result.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(texts.len(), plan.instructions.len());
+
+    let web_ip = enclave.state.services["web"].ip.clone();
+    let printed = texts.iter().find(|t| t.starts_with("reader saw ")).unwrap();
+    assert!(printed.contains("\"hortus\""), "{printed}");
+    assert!(printed.ends_with("from web"), "{printed}");
+    let output: serde_json::Value =
+        serde_json::from_str(outcome.output.as_deref().unwrap()).unwrap();
+    assert_eq!(output["web"], serde_json::json!(web_ip));
+    assert_eq!(output["peer"], serde_json::json!(web_ip));
+
+    // The rendered page is served on the published 127.0.0.1 port.
+    let page = outcome.services.iter().find(|s| s.name == "page").unwrap();
+    assert_eq!(page.status, "RUNNING");
+    let host_port = page.ports[0].host_port.unwrap();
+    let body = reqwest::get(format!("http://127.0.0.1:{host_port}/page.html"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(body, format!("hello from {web_ip} n=5"));
+    assert!(outcome.services.iter().all(|s| s.name != "reader"));
+
+    let uuid = enclave.uuid.clone();
+    drop(enclave);
+    enclave::remove(&backend, &home, &name, true).await.unwrap();
+    assert_eq!(labelled_objects(&backend, &uuid).await, 0);
+    assert!(!home.enclave_dir(&uuid).exists());
+    drop(guard);
+}
+
+#[tokio::test]
+async fn unready_service_fails_with_its_logs() {
+    let backend = backend().await;
+    let tmp = tempfile::tempdir().unwrap();
+    let home = StateHome {
+        root: tmp.path().to_path_buf(),
+    };
+    let name = unique("exec-unready");
+    let mut enclave = enclave::open_or_create(&backend, &home, Some(&name))
+        .await
+        .unwrap();
+    let _guard = Guard {
+        uuid: enclave.uuid.clone(),
+    };
+    let plan = plan_of("unready");
+    let err = execute(
+        &backend,
+        &mut enclave,
+        &plan,
+        &ExecuteOptions::default(),
+        &mut |_| {},
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.index, Some(0));
+    assert!(
+        err.message.contains("exited with code 3"),
+        "{}",
+        err.message
+    );
+    let logs = err.logs.unwrap_or_default();
+    assert!(
+        logs.contains("about to fail") && logs.contains("config missing"),
+        "{logs}"
+    );
+    let uuid = enclave.uuid.clone();
+    drop(enclave);
+    enclave::remove(&backend, &home, &uuid, true).await.unwrap();
+    assert_eq!(labelled_objects(&backend, &uuid).await, 0);
+}
