@@ -97,10 +97,65 @@ fn check_data<'v>(value: Value<'v>, depth: usize) -> anyhow::Result<()> {
     }
 }
 
-/// The template data as sorted-key JSON text.
+/// The template data as sorted-key JSON text, numbers written as Go's JSON encoder writes
+/// doubles (§7.1 step 2: `1000000`, `1.5`, `1e+21`, `1e-7`; big integers lose precision).
 pub(crate) fn data_json<'v>(value: Value<'v>) -> anyhow::Result<String> {
     check_data(value, 0)?;
-    hortus_stdlib::json::encode_value(value)
+    let text = hortus_stdlib::json::encode_value(value)?;
+    let json: serde_json::Value = serde_json::from_str(&text)?;
+    let mut out = String::with_capacity(text.len());
+    write_go_json(&mut out, &json)?;
+    Ok(out)
+}
+
+/// Writes `value` as compact JSON with Go's double formatting for every number.
+fn write_go_json(out: &mut String, value: &serde_json::Value) -> anyhow::Result<()> {
+    match value {
+        serde_json::Value::Number(n) => {
+            let f: f64 = n.to_string().parse()?;
+            out.push_str(&go_json_float(f));
+        }
+        serde_json::Value::Array(items) => {
+            out.push('[');
+            for (index, item) in items.iter().enumerate() {
+                if index > 0 {
+                    out.push(',');
+                }
+                write_go_json(out, item)?;
+            }
+            out.push(']');
+        }
+        serde_json::Value::Object(map) => {
+            out.push('{');
+            for (index, (key, item)) in map.iter().enumerate() {
+                if index > 0 {
+                    out.push(',');
+                }
+                out.push_str(&serde_json::to_string(key)?);
+                out.push(':');
+                write_go_json(out, item)?;
+            }
+            out.push('}');
+        }
+        other => out.push_str(&serde_json::to_string(other)?),
+    }
+    Ok(())
+}
+
+/// Go `encoding/json` float formatting: plain shortest digits for `1e-6 <= |f| < 1e21`,
+/// otherwise exponent form with at least one exponent digit and a sign (`1e+21`, `1e-7`).
+fn go_json_float(f: f64) -> String {
+    let abs = f.abs();
+    if abs == 0.0 || (1e-6..1e21).contains(&abs) {
+        return format!("{f}");
+    }
+    let text = format!("{f:e}");
+    match text.split_once('e') {
+        Some((mantissa, exponent)) if !exponent.starts_with('-') => {
+            format!("{mantissa}e+{exponent}")
+        }
+        _ => text,
+    }
 }
 
 fn render_templates_impl<'v>(
@@ -196,6 +251,25 @@ mod tests {
             format!(
                 "{{\"Answer\":6,\"F\":1.5,\"Nested\":{{\"a\":null,\"b\":1}},\"On\":true,\"Peers\":[\"{{{{kurtosis:{id}:ip_address.runtime_value}}}}\"]}}"
             )
+        );
+    }
+
+    #[test]
+    fn template_data_numbers_follow_go_json() {
+        assert_eq!(super::go_json_float(1_000_000.0), "1000000");
+        assert_eq!(super::go_json_float(1231231243.43), "1231231243.43");
+        assert_eq!(super::go_json_float(1e21), "1e+21");
+        assert_eq!(super::go_json_float(1e-7), "1e-7");
+        assert_eq!(super::go_json_float(0.000001), "0.000001");
+        let (plan, _) = run_ok(
+            "plan.render_templates({\"a\": struct(template = \"x\", data = {\"big\": 12345678901234567890, \"f\": 1e6, \"one\": 1.0, \"s\": \"<&>\"})}, name = \"n\")",
+        );
+        let InstructionKind::RenderTemplates(render) = &plan.instructions[0].kind else {
+            unreachable!()
+        };
+        assert_eq!(
+            render.config["a"].data,
+            "{\"big\":12345678901234567000,\"f\":1000000,\"one\":1,\"s\":\"<&>\"}"
         );
     }
 
