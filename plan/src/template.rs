@@ -25,7 +25,92 @@ pub fn parse_check(template: &str) -> Result<(), TemplateError> {
     for define in &defines {
         check_list(&define.body)?;
     }
+    check_blocks(template)?;
     parse(template).map(|_| ())
+}
+
+/// Go rejects unbalanced `if`/`range`/`with`/`define`/`block` … `end` and a stray `else`
+/// or `end`; gotmpl's parser is lenient there, so the actions are scanned here.
+fn check_blocks(template: &str) -> Result<(), TemplateError> {
+    let mut stack: Vec<&str> = Vec::new();
+    let mut rest = template;
+    let mut line = 1usize;
+    while let Some(start) = rest.find("{{") {
+        line += rest.get(..start).map_or(0, |t| t.matches('\n').count());
+        let after = rest.get(start + 2..).unwrap_or("");
+        let Some(end) = find_action_end(after) else {
+            return Err(TemplateError(format!("template: {line}: unclosed action")));
+        };
+        let action = after.get(..end).unwrap_or("");
+        let inner = action.trim_start_matches('-').trim_end_matches('-').trim();
+        let keyword = inner
+            .split(|c: char| c.is_whitespace() || c == '(' || c == '"')
+            .next()
+            .unwrap_or("");
+        match keyword {
+            "if" | "range" | "with" | "define" | "block" => stack.push(keyword),
+            "else" => {
+                if !matches!(stack.last(), Some(&("if" | "range" | "with"))) {
+                    return Err(TemplateError(format!(
+                        "template: {line}: unexpected {{{{else}}}}"
+                    )));
+                }
+            }
+            "end" => {
+                if stack.pop().is_none() {
+                    return Err(TemplateError(format!(
+                        "template: {line}: unexpected {{{{end}}}}"
+                    )));
+                }
+            }
+            _ => {}
+        }
+        line += action.matches('\n').count();
+        rest = after.get(end + 2..).unwrap_or("");
+    }
+    match stack.last() {
+        Some(open) => Err(TemplateError(format!(
+            "template: {line}: unexpected EOF: `{open}` is never closed with {{{{end}}}}"
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// The offset of the `}}` closing an action, skipping quoted strings and comments.
+fn find_action_end(action: &str) -> Option<usize> {
+    let bytes = action.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes.get(i) {
+            Some(b'"') => {
+                i += 1;
+                while let Some(&b) = bytes.get(i) {
+                    if b == b'\\' {
+                        i += 2;
+                        continue;
+                    }
+                    if b == b'"' {
+                        break;
+                    }
+                    i += 1;
+                }
+            }
+            Some(b'`') => {
+                i += 1;
+                while bytes.get(i).is_some_and(|&b| b != b'`') {
+                    i += 1;
+                }
+            }
+            Some(b'/') if bytes.get(i + 1) == Some(&b'*') => {
+                let close = action.get(i + 2..)?.find("*/")?;
+                i += close + 3;
+            }
+            Some(b'}') if bytes.get(i + 1) == Some(&b'}') => return Some(i),
+            _ => {}
+        }
+        i += 1;
+    }
+    None
 }
 
 /// Go `text/template`'s predefined functions (no Sprig, no custom helpers).
@@ -173,6 +258,12 @@ mod tests {
     fn parse_errors_are_reported() {
         assert!(parse_check("{{.a}").is_err());
         assert!(parse_check("{{.a | nosuchfunc}}").is_err());
+        assert!(parse_check("{{if .a}}x").is_err());
+        assert!(parse_check("{{end}}").is_err());
+        assert!(parse_check("{{else}}").is_err());
+        assert!(parse_check("{{range .l}}{{.}}{{else}}none{{end}}").is_ok());
+        assert!(parse_check(r#"{{ "}}" }} {{/* a }} comment */}}"#).is_ok());
+        assert!(parse_check("{{define \"x\"}}a{{end}}{{template \"x\"}}").is_ok());
         assert!(parse_check("{{ printf \"%s\" .a }}").is_ok());
         assert!(render("{{index .l 5}}", r#"{"l":[1]}"#).is_err());
     }
