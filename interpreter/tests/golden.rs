@@ -391,3 +391,24 @@ fn a_failed_refresh_of_an_existing_checkout_only_warns() {
         interpreted.plan.warnings[0].contains("could not refresh `github.com/hortus-org/lib-repo`")
     );
 }
+
+#[test]
+fn remote_root_package_runs_with_relative_imports() {
+    repos();
+    let cache = tempfile::tempdir().unwrap();
+    let scratch = tempfile::tempdir().unwrap();
+    let mut request = request_for(scratch.path(), cache.path());
+    request.target = "github.com/hortus-org/lib-repo".to_owned();
+    request.args = Some("greeting: hello".to_owned());
+    let interpreted = interpret(&request).map_err(|e| render(&e)).unwrap();
+    assert_eq!(interpreted.package.name, "github.com/hortus-org/lib-repo");
+    assert_eq!(interpreted.plan.output, Some(serde_json::json!("main")));
+    let origins: Vec<String> = interpreted
+        .plan
+        .instructions
+        .iter()
+        .map(|i| i.origin.to_string())
+        .collect();
+    assert_eq!(origins, ["main.star:4:15", "main.star:5:15"]);
+    insta::assert_snapshot!(plan_yaml(&interpreted, cache.path()));
+}
