@@ -49,19 +49,15 @@ fn check_blocks(template: &str) -> Result<(), TemplateError> {
             .unwrap_or("");
         match keyword {
             "if" | "range" | "with" | "define" | "block" => stack.push(keyword),
-            "else" => {
-                if !matches!(stack.last(), Some(&("if" | "range" | "with"))) {
-                    return Err(TemplateError(format!(
-                        "template: {line}: unexpected {{{{else}}}}"
-                    )));
-                }
+            "else" if !matches!(stack.last(), Some(&("if" | "range" | "with"))) => {
+                return Err(TemplateError(format!(
+                    "template: {line}: unexpected {{{{else}}}}"
+                )));
             }
-            "end" => {
-                if stack.pop().is_none() {
-                    return Err(TemplateError(format!(
-                        "template: {line}: unexpected {{{{end}}}}"
-                    )));
-                }
+            "end" if stack.pop().is_none() => {
+                return Err(TemplateError(format!(
+                    "template: {line}: unexpected {{{{end}}}}"
+                )));
             }
             _ => {}
         }
