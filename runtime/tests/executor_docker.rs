@@ -170,6 +170,14 @@ async fn multi_service_package_runs_end_to_end() {
         .unwrap();
     assert_eq!(body, format!("hello from {web_ip} n=5"));
     assert!(outcome.services.iter().all(|s| s.name != "reader"));
+    // The task container is gone; what it stored is an artifact.
+    let count =
+        hortus_runtime::artifacts::unpack(&enclave.state.read_artifact("count").unwrap()).unwrap();
+    assert_eq!(count[0].path, "count.txt");
+    assert_eq!(String::from_utf8_lossy(&count[0].content).trim(), "33");
+    let containers = backend.list_containers(&enclave.uuid).await.unwrap();
+    assert!(containers.iter().all(|c| c.name != "count"));
+    assert_eq!(containers.len(), 2);
 
     let uuid = enclave.uuid.clone();
     drop(enclave);
