@@ -612,3 +612,170 @@ def run(plan):
     assert!(generated.name.contains('-'));
     assert_eq!(generated.uuid.len(), 32);
 }
+
+#[tokio::test]
+async fn run_python_installs_packages_and_quotes_the_script() {
+    let env = Env::new();
+    let seen = Arc::new(Mutex::new(Vec::<Vec<String>>::new()));
+    let seen2 = Arc::clone(&seen);
+    env.backend.on_exec("py", move |_, argv| {
+        seen2.lock().unwrap().push(argv.to_vec());
+        ExecOutput {
+            exit_code: 0,
+            output: "ok".to_owned(),
+        }
+    });
+    let main = r#"
+def run(plan):
+    plan.add_service(name="svc", config=ServiceConfig(image="busybox:latest"))
+    r = plan.exec(service_name="svc", recipe=ExecRecipe(command=["echo", "v1"]))
+    plan.run_python(name="py", run='print("hi")', args=[r["output"], "b"], packages=["requests"], image="python:3.11-alpine")
+"#;
+    let plan = env.plan(main, &[]);
+    let mut enclave = env.enclave("estuary").await;
+    let (r, events) = run(&env, &mut enclave, &plan, &ExecuteOptions::default()).await;
+    r.unwrap();
+    assert_eq!(
+        results(&events)[2],
+        "Command returned with exit code '0' and the following output: ok"
+    );
+    let calls = seen.lock().unwrap().clone();
+    assert_eq!(calls[0][2], "pip install requests");
+    assert!(
+        calls[1][2].contains("python -u -c \"print(\\\"hi\\\")\" v1\n b"),
+        "{}",
+        calls[1][2]
+    );
+
+    // A failing pip stops the task.
+    env.backend.on_exec("py", |_, argv| ExecOutput {
+        exit_code: if argv[2].starts_with("pip") { 1 } else { 0 },
+        output: "no network".to_owned(),
+    });
+    let (r, _) = run(&env, &mut enclave, &plan, &ExecuteOptions::default()).await;
+    assert!(r.unwrap_err().message.contains("pip exited with code 1"));
+}
+
+#[tokio::test]
+async fn readiness_persistent_volumes_ports_and_labels() {
+    let env = Env::new();
+    let tries = Arc::new(Mutex::new(0));
+    let tries2 = Arc::clone(&tries);
+    env.backend.on_exec("db", move |_, _| {
+        let mut n = tries2.lock().unwrap();
+        *n += 1;
+        ExecOutput {
+            exit_code: if *n >= 3 { 0 } else { 1 },
+            output: String::new(),
+        }
+    });
+    let main = r#"
+def run(plan):
+    plan.add_service(name="db", config=ServiceConfig(
+        image="busybox:latest",
+        ports={"pg": PortSpec(number=5432, wait=None), "dns": PortSpec(number=53, transport_protocol="UDP", wait=None)},
+        public_ports={"pg": PortSpec(number=15432, wait=None)},
+        files={"/var/lib/data": Directory(persistent_key="pgdata")},
+        labels={"team": "core"},
+        ready_conditions=ReadyCondition(recipe=ExecRecipe(command=["check"]), field="code", assertion="==", target_value=0, interval="20ms", timeout="5s"),
+    ))
+"#;
+    let plan = env.plan(main, &[]);
+    let mut enclave = env.enclave("delta").await;
+    let (r, _) = run(&env, &mut enclave, &plan, &ExecuteOptions::default()).await;
+    r.unwrap();
+    assert_eq!(*tries.lock().unwrap(), 3);
+    let db = env.backend.container_of("db").unwrap();
+    let volume = format!("pgdata--{}", enclave.uuid);
+    assert!(env.backend.volumes().contains(&volume));
+    assert_eq!(db.spec.volumes[0].volume, volume);
+    assert_eq!(db.spec.volumes[0].path, "/var/lib/data");
+    let pg = db.spec.ports.iter().find(|p| p.number == 5432).unwrap();
+    assert_eq!(pg.host_port, Some(15432));
+    let dns = db.spec.ports.iter().find(|p| p.number == 53).unwrap();
+    assert_eq!((dns.protocol.as_str(), dns.host_port), ("udp", None));
+    assert_eq!(db.spec.labels["hortus.custom.team"], "core");
+    assert_eq!(db.spec.labels["hortus.service.name"], "db");
+    let record = &enclave.state.services["db"];
+    assert_eq!(
+        record
+            .ports
+            .iter()
+            .find(|p| p.id == "pg")
+            .unwrap()
+            .host_port,
+        Some(15432)
+    );
+}
+
+#[tokio::test]
+async fn add_services_failure_rolls_back_the_batch() {
+    let env = Env::new();
+    env.backend.set_fixed_ip(std::net::Ipv4Addr::LOCALHOST);
+    env.backend.crash_on_start("b", 1, "b is broken");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let main = format!(
+        r#"
+def run(plan):
+    plan.add_services(configs={{
+        "a": ServiceConfig(image="busybox:latest"),
+        "b": ServiceConfig(image="busybox:latest", ports={{"p": PortSpec(number={port}, wait="500ms")}}),
+    }})
+"#
+    );
+    let plan = env.plan(&main, &[]);
+    let mut enclave = env.enclave("marsh").await;
+    let (r, _) = run(&env, &mut enclave, &plan, &ExecuteOptions::default()).await;
+    let err = r.unwrap_err();
+    assert!(
+        err.message.contains("the entire batch was rolled back"),
+        "{}",
+        err.message
+    );
+    assert!(err.message.contains("  b: service `b`"), "{}", err.message);
+    assert!(err.logs.unwrap().contains("b is broken"));
+    assert!(env.backend.container_of("a").is_none());
+    assert!(enclave.state.services.is_empty());
+}
+
+#[tokio::test]
+async fn upload_files_downloads_urls() {
+    let (port, _) = http_server("remote content").await;
+    let env = Env::new();
+    let main = format!(
+        r#"
+def run(plan):
+    plan.upload_files(src="http://127.0.0.1:{port}/dir/file.txt?x=1", name="remote")
+"#
+    );
+    let plan = env.plan(&main, &[]);
+    let mut enclave = env.enclave("bay").await;
+    let (r, _) = run(&env, &mut enclave, &plan, &ExecuteOptions::default()).await;
+    r.unwrap();
+    let files = crate::artifacts::unpack(&enclave.state.read_artifact("remote").unwrap()).unwrap();
+    assert_eq!(files[0].path, "file.txt");
+    assert_eq!(files[0].content, b"remote content");
+}
+
+#[test]
+fn execute_error_display_names_instruction_and_logs() {
+    let err = ExecuteError {
+        index: Some(2),
+        origin: Some(Origin {
+            file: "main.star".into(),
+            line: 7,
+            column: 5,
+        }),
+        canonical: Some("print(msg=\"x\")".into()),
+        message: "boom".into(),
+        logs: Some("l1\nl2".into()),
+    };
+    assert_eq!(
+        err.to_string(),
+        "error executing `print(msg=\"x\")` at main.star:7:5: boom\nservice logs:\nl1\nl2"
+    );
+}
