@@ -346,6 +346,36 @@ async fn remove_old<B: Backend>(ctx: &mut Ctx<'_, B>, name: &str) -> Option<Stri
     Some(old.uuid)
 }
 
+/// Registers the container a failed start left behind, or drops the registration.
+async fn register_failed<B: Backend>(ctx: &mut Ctx<'_, B>, name: &str, uuid: String) {
+    let container_name = format!("{name}--{uuid}");
+    let found = ctx
+        .backend
+        .list_containers(&ctx.enclave.uuid)
+        .await
+        .ok()
+        .and_then(|all| {
+            all.into_iter()
+                .find(|c| c.name.trim_start_matches('/') == container_name)
+        });
+    match found {
+        Some(c) => {
+            ctx.enclave.state.services.insert(
+                name.to_owned(),
+                ServiceRecord {
+                    uuid,
+                    container_id: c.id,
+                    ip: c.ip.map(|ip| ip.to_string()).unwrap_or_default(),
+                    ports: Vec::new(),
+                },
+            );
+        }
+        None => {
+            ctx.enclave.state.services.remove(name);
+        }
+    }
+}
+
 fn register(enclave: &mut Enclave, started: &Started) {
     let state = &mut enclave.state;
     state
@@ -376,15 +406,15 @@ pub(crate) async fn add_service<B: Backend>(ctx: &mut Ctx<'_, B>, a: &AddService
         &ctx.enclave.state.runtime_values,
         &name,
         config,
-        uuid,
+        uuid.clone(),
     )
     .await;
     let started = match started {
         Ok(s) => s,
         Err(f) => {
-            // The registration goes away with the replaced container; the stopped new
-            // one stays for inspection and is removed with the enclave.
-            ctx.enclave.state.services.remove(&name);
+            // The failed container stays (stopped) for inspection; keep it registered so
+            // a re-run or `remove_service` replaces it instead of leaving an orphan.
+            register_failed(ctx, &name, uuid).await;
             return Err(f);
         }
     };

@@ -362,6 +362,38 @@ def run(plan):
     );
     assert!(err.logs.unwrap().contains("boom: config missing"));
     assert!(!env.backend.container_of("bad").unwrap().running);
+    // The failed container stays registered, so a fixed re-run replaces it.
+    let failed_id = env.backend.container_of("bad").unwrap().id;
+    assert_eq!(enclave.state.services["bad"].container_id, failed_id);
+    let fixed = env.plan(
+        r#"
+def run(plan):
+    plan.add_service(name="bad", config=ServiceConfig(image="busybox:latest"))
+"#,
+        &[],
+    );
+    let (r, _) = run(&env, &mut enclave, &fixed, &ExecuteOptions::default()).await;
+    r.unwrap();
+    assert_eq!(env.backend.containers().len(), 1);
+    assert_ne!(env.backend.container_of("bad").unwrap().id, failed_id);
+}
+
+#[tokio::test]
+async fn set_service_override_is_used_by_add_service() {
+    let env = Env::new();
+    let main = r#"
+def run(plan):
+    plan.add_service(name="svc", config=ServiceConfig(image="busybox:latest", cmd=["a"]))
+    plan.set_service(name="svc", config=ServiceConfig(image="busybox:1.36"))
+"#;
+    let plan = env.plan(main, &[]);
+    let mut enclave = env.enclave("isle").await;
+    let (r, events) = run(&env, &mut enclave, &plan, &ExecuteOptions::default()).await;
+    r.unwrap();
+    assert_eq!(results(&events)[1], "Set service config on service 'svc'.");
+    let svc = env.backend.container_of("svc").unwrap();
+    assert_eq!(svc.spec.image, "busybox:1.36");
+    assert_eq!(svc.spec.cmd, Some(vec!["a".to_owned()]));
 }
 
 #[tokio::test]
