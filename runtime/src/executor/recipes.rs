@@ -48,6 +48,20 @@ fn extract_all(
     Ok(())
 }
 
+/// Kurtosis feeds exec output to extractors by quoting it as a Go string literal and parsing
+/// that as JSON; bytes Go escapes in a non-JSON way (`\a`, `\v`, `\x1b`, DEL...) fail.
+fn go_quotable_as_json(output: &str) -> Step<()> {
+    match output.chars().find(|&c| {
+        (c < ' ' && !matches!(c, '\u{8}' | '\u{c}' | '\n' | '\r' | '\t')) || c == '\u{7f}'
+    }) {
+        Some(c) => Err(Failure::new(format!(
+            "the command output cannot be given to extractors: it contains the control character `{}`",
+            c.escape_unicode()
+        ))),
+        None => Ok(()),
+    }
+}
+
 fn extract_lines(fields: &IndexMap<String, Value>) -> String {
     fields
         .iter()
@@ -76,6 +90,9 @@ pub(crate) async fn run_recipe<B: Backend>(
             let mut fields = IndexMap::new();
             fields.insert("code".to_owned(), Value::from(out.exit_code));
             fields.insert("output".to_owned(), Value::String(out.output.clone()));
+            if !extract.is_empty() {
+                go_quotable_as_json(&out.output)?;
+            }
             extract_all(extract, &Value::String(out.output.clone()), &mut fields)?;
             let mut text = exec_result_text(out.exit_code, &out.output);
             if !extract.is_empty() {
@@ -352,4 +369,16 @@ pub(crate) async fn wait<B: Backend>(ctx: &mut Ctx<'_, B>, w: &Wait) -> Step<Str
         &outcome.result.fields,
     );
     Ok(wait_text(&outcome))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::go_quotable_as_json;
+
+    #[test]
+    fn control_characters_block_extractors() {
+        assert!(go_quotable_as_json("plain\ttext\n").is_ok());
+        assert!(go_quotable_as_json("\u{1b}[31mred").is_err());
+        assert!(go_quotable_as_json("bell\u{7}").is_err());
+    }
 }
