@@ -811,3 +811,26 @@ fn execute_error_display_names_instruction_and_logs() {
         "error executing `print(msg=\"x\")` at main.star:7:5: boom\nservice logs:\nl1\nl2"
     );
 }
+
+#[tokio::test]
+async fn remove_cleans_orphan_state_directories() {
+    let env = Env::new();
+    let orphan = crate::state::EnclaveRecord {
+        name: "ghost-pond".into(),
+        uuid: "ffffffffffffffffffffffffffffffff".into(),
+        created: "2026-01-01T00:00:00Z".into(),
+    };
+    drop(crate::state::EnclaveState::open(&env.home, &orphan).unwrap());
+    assert!(env.home.enclave_dir(&orphan.uuid).exists());
+    enclave::remove(&env.backend, &env.home, "ghost-pond", false)
+        .await
+        .unwrap();
+    assert!(!env.home.enclave_dir(&orphan.uuid).exists());
+    let err = enclave::remove(&env.backend, &env.home, "ghost-pond", false)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "no enclave named or identified by `ghost-pond`"
+    );
+}
