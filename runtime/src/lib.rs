@@ -4,5 +4,10 @@
 //! in-memory fake for executor unit tests. Files artifacts, runtime values and the executed
 //! plan live in a per-enclave state directory. Nothing here knows Starlark.
 
+pub mod artifacts;
 pub mod backend;
 pub mod docker;
+pub mod enclave;
+pub mod executor;
+pub mod fake;
+pub mod state;

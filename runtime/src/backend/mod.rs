@@ -214,7 +214,10 @@ pub trait Backend: Send + Sync + 'static {
     fn build_image(&self, build: &ImageBuild) -> impl Future<Output = BackendResult<()>> + Send;
 
     /// A free address on the enclave network, not handed out before by this process.
-    fn reserve_ip(&self, enclave_uuid: &str) -> impl Future<Output = BackendResult<Ipv4Addr>> + Send;
+    fn reserve_ip(
+        &self,
+        enclave_uuid: &str,
+    ) -> impl Future<Output = BackendResult<Ipv4Addr>> + Send;
 
     /// Creates a labelled named volume in the enclave (idempotent).
     fn create_volume(
@@ -280,5 +283,9 @@ pub trait Backend: Send + Sync + 'static {
     ) -> impl Future<Output = BackendResult<ExecOutput>> + Send;
 
     /// The last `tail` lines of a container's logs (stdout and stderr).
-    fn logs(&self, container: &str, tail: usize) -> impl Future<Output = BackendResult<String>> + Send;
+    fn logs(
+        &self,
+        container: &str,
+        tail: usize,
+    ) -> impl Future<Output = BackendResult<String>> + Send;
 }
