@@ -1,1 +1,17 @@
-fn main() {}
+//! `hortus`: run Kurtosis-style Starlark packages in enclaves on the local Docker engine.
+//!
+//! Thin on purpose: parse the command line, dispatch, turn the outcome into an exit code
+//! (0 success, 1 the package author's error, 2 the environment's).
+
+mod commands;
+mod printer;
+mod report;
+
+use clap::Parser;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = commands::Cli::parse();
+    let code = commands::dispatch(cli);
+    ExitCode::from(u8::try_from(code).unwrap_or(2))
+}

@@ -18,6 +18,8 @@ pub struct DocsArgs {
     /// Print the reference of every builtin instead of a package's documentation.
     #[arg(long)]
     pub builtins: bool,
+    #[command(flatten)]
+    pub cache: super::CacheArgs,
 }
 
 /// Runs `hortus docs`. `resolve` turns a `github.com/...` locator into a local folder (the
