@@ -2,6 +2,10 @@
 //! up, its ports answer on 127.0.0.1, failures are reported, and `enclave rm` leaves nothing.
 //! Needs the images built by `scripts/build-test-images.sh`.
 #![cfg(feature = "docker-tests")]
+#![expect(
+    clippy::unwrap_used,
+    reason = "test helpers fail the test on any error"
+)]
 
 use assert_cmd::Command;
 use std::io::{Read, Write};

@@ -509,14 +509,14 @@ impl<'p> Progress<'p> {
                 let instruction = self.plan.instructions.get(index);
                 if let Some(spinner) = self.spinner.take() {
                     spinner.finish_and_clear();
-                    if let Some(instruction) = instruction {
-                        if self.verbosity != Verbosity::OutputOnly {
-                            printer::out(&self.instruction_line(
-                                index,
-                                self.plan.instructions.len(),
-                                instruction,
-                            ));
-                        }
+                    if let Some(instruction) = instruction
+                        && self.verbosity != Verbosity::OutputOnly
+                    {
+                        printer::out(&self.instruction_line(
+                            index,
+                            self.plan.instructions.len(),
+                            instruction,
+                        ));
                     }
                 }
                 if self.json {
