@@ -160,3 +160,17 @@ fn help_lists_the_commands() {
         assert!(stdout.contains(command), "{stdout}");
     }
 }
+
+#[test]
+fn offline_is_a_flag_that_does_not_swallow_the_package() {
+    let output = hortus()
+        .args(["run", "--dry-run", "--offline"])
+        .arg(testdata("packages/c_cli_demo"))
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}

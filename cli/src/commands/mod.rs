@@ -40,7 +40,7 @@ pub struct CacheArgs {
     #[arg(long, env = "HORTUS_PACKAGE_CACHE", value_name = "DIR")]
     pub package_cache: Option<PathBuf>,
     /// Never touch the network; fail clearly when a package is not cached.
-    #[arg(long, env = "HORTUS_OFFLINE", value_parser = clap::builder::BoolishValueParser::new(), default_value_t = false, num_args = 0..=1, default_missing_value = "true")]
+    #[arg(long, env = "HORTUS_OFFLINE")]
     pub offline: bool,
 }
 
