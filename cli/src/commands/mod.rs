@@ -40,7 +40,7 @@ pub struct CacheArgs {
     #[arg(long, env = "HORTUS_PACKAGE_CACHE", value_name = "DIR")]
     pub package_cache: Option<PathBuf>,
     /// Never touch the network; fail clearly when a package is not cached.
-    #[arg(long, env = "HORTUS_OFFLINE")]
+    #[arg(long, env = "HORTUS_OFFLINE", action = clap::ArgAction::SetTrue, value_parser = clap::builder::FalseyValueParser::new())]
     pub offline: bool,
 }
 
