@@ -428,7 +428,9 @@ fn print_summary(name: &str, uuid: &str, outcome: &hortus_runtime::executor::Run
             };
             printer::out(&format!(
                 "    {}: {}/{}{target}",
-                port.id, port.number, port.protocol
+                port.id,
+                port.number,
+                port.protocol.to_lowercase()
             ));
         }
     }
