@@ -320,6 +320,29 @@ impl<'v> Encoder<'v> {
         if let Some(tuple) = TupleRef::from_value(v) {
             return self.emit_array("tuple", tuple.content().iter().copied());
         }
+        if let Some(d) = v.downcast_ref::<crate::time::Duration>() {
+            // starlark-go encodes a duration through its attributes, sorted by name.
+            self.out.push('{');
+            for (index, (name, value)) in d.sorted_attrs().into_iter().enumerate() {
+                if index > 0 {
+                    self.out.push(',');
+                }
+                write_json_string(&mut self.out, name);
+                self.out.push(':');
+                match value {
+                    Ok(i) => {
+                        let _ = write!(self.out, "{i}");
+                    }
+                    Err(f) => write_go_float_g(&mut self.out, f),
+                }
+            }
+            self.out.push('}');
+            return Ok(());
+        }
+        if v.downcast_ref::<crate::time::TimeValue>().is_some() {
+            // starlark-go walks the attributes in name order and fails on the first method.
+            bail!("in field .format: cannot encode builtin_function_or_method as JSON");
+        }
         if let Some(s) = GoStruct::from_value(v) {
             let fields: Vec<(String, Value<'v>)> =
                 s.fields().map(|(k, v)| (k.to_owned(), v)).collect();
