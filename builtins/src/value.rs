@@ -304,6 +304,15 @@ pub fn write_canonical<'v>(out: &mut String, value: Value<'v>, depth: usize) {
         out.push(')');
     } else if let Some((type_name, attrs)) = kurtosis_view(value) {
         write_kurtosis(out, type_name, &attrs, depth);
+    } else if let Some(nanos) = hortus_stdlib::time::as_duration(value) {
+        // Kurtosis prints the Go text unquoted (not re-parseable; reproduced as is).
+        let _ = write!(
+            out,
+            "time.parse_duration({})",
+            hortus_stdlib::time::format_duration(nanos)
+        );
+    } else if let Some((unix, _nanos)) = hortus_stdlib::time::as_time(value) {
+        let _ = write!(out, "time.from_timestamp({unix})");
     } else {
         out.push_str(&hortus_stdlib::go_repr(value));
     }
@@ -372,6 +381,24 @@ mod tests {
         assert_eq!(
             plan.instructions[0].canonical,
             "print(msg=[1.0, (1), (1, 2), {\"a\": None, \"b\": True}, struct(a=\"x\", z=1), 1e+06, \"q\\\"\"])"
+        );
+    }
+
+    #[test]
+    fn canonical_rendering_of_time_values() {
+        let (plan, _) = run_ok(
+            "plan.print(msg = {\"d\": time.parse_duration(\"90s\"), \"h\": time.hour, \"t\": time.from_timestamp(1593193116, 5).in_location(\"Asia/Tokyo\")})",
+        );
+        assert_eq!(
+            plan.instructions[0].canonical,
+            "print(msg={\"d\": time.parse_duration(1m30s), \"h\": time.parse_duration(1h0m0s), \"t\": time.from_timestamp(1593193116)})"
+        );
+        let (plan, _) = run_ok(
+            "plan.print(msg = [time.parse_duration(\"-1.5s\"), time.time(year = 1969, month = 12, day = 31)])",
+        );
+        assert_eq!(
+            plan.instructions[0].canonical,
+            "print(msg=[time.parse_duration(-1.5s), time.from_timestamp(-86400)])"
         );
     }
 }
