@@ -227,3 +227,184 @@ async fn unready_service_fails_with_its_logs() {
     enclave::remove(&backend, &home, &uuid, true).await.unwrap();
     assert_eq!(labelled_objects(&backend, &uuid).await, 0);
 }
+
+const PYTHON_IMAGE: &str = "hortus-test/python:latest";
+
+/// Interprets an inline `main.star` (no local uploads).
+fn plan_from_source(main: &str) -> Plan {
+    let (mut plan, returned) = Fixture::new(main).run().unwrap();
+    if plan.output.is_none() && returned != "None" {
+        plan.output = serde_json::from_str(&returned).ok();
+    }
+    plan
+}
+
+async fn require_image(backend: &DockerBackend, image: &str) {
+    match backend.ensure_image(image, PullPolicy::Missing).await {
+        Ok(ImageOrigin::LocallyCached) => {}
+        other => {
+            panic!("test image `{image}` is missing ({other:?}): run scripts/build-test-images.sh")
+        }
+    }
+}
+
+/// The `code`/`output` runtime values of the plan's only `run_python`.
+fn task_values(plan: &Plan, enclave: &enclave::Enclave) -> (serde_json::Value, serde_json::Value) {
+    let id = plan
+        .instructions
+        .iter()
+        .find_map(|i| match &i.kind {
+            InstructionKind::RunPython(t) => Some(t.result_id.clone()),
+            _ => None,
+        })
+        .unwrap();
+    let fields = &enclave.state.runtime_values[&id];
+    (fields["code"].clone(), fields["output"].clone())
+}
+
+const RUN_PYTHON: &str = r#"
+PY = "hortus-test/python:latest"
+
+def run(plan):
+    web = plan.add_service(name="web", config=ServiceConfig(
+        image="hortus-test/busybox:latest",
+        cmd=["sleep", "3600"],
+    ))
+    data = plan.render_templates(name="input", config={
+        "words.txt": struct(template="{{.a}} {{.b}} gamma", data={"a": "alpha", "b": "beta"}),
+    })
+    r = plan.run_python(
+        name="py-task",
+        run="""
+import os, sys
+words = open("/in/words.txt").read().split()
+os.makedirs("/out", exist_ok=True)
+with open("/out/result.txt", "w") as f:
+    f.write("%d words for %s\\n" % (len(words), sys.argv[1]))
+print("args:", sys.argv[1:])
+print('a "quoted" word:', words[-1])
+""",
+        args=[web.ip_address, "two"],
+        packages=[],
+        image=PY,
+        files={"/in": data},
+        store=[StoreSpec(src="/out/result.txt", name="result")],
+    )
+    plan.verify(r.code, "==", 0)
+    return {"code": r.code, "output": r.output, "artifacts": r.files_artifacts}
+"#;
+
+#[tokio::test]
+async fn run_python_runs_in_a_real_python_image() {
+    let backend = backend().await;
+    require_image(&backend, PYTHON_IMAGE).await;
+    let tmp = tempfile::tempdir().unwrap();
+    let home = StateHome {
+        root: tmp.path().to_path_buf(),
+    };
+    let name = unique("exec-python");
+    let mut enclave = enclave::open_or_create(&backend, &home, Some(&name))
+        .await
+        .unwrap();
+    let _guard = Guard {
+        uuid: enclave.uuid.clone(),
+    };
+    let opts = ExecuteOptions::default();
+
+    // Success: an arg from an earlier service's future reference, a mounted artifact, a
+    // stored file, stdout with a double quote in the script. `packages=[]` must not run
+    // pip at all: the image has none.
+    let plan = plan_from_source(RUN_PYTHON);
+    let mut events = Vec::new();
+    let outcome = execute(&backend, &mut enclave, &plan, &opts, &mut |e| {
+        events.push(e)
+    })
+    .await
+    .unwrap_or_else(|e| panic!("run failed: {e}"));
+    let web_ip = enclave.state.services["web"].ip.clone();
+    assert!(!web_ip.is_empty());
+    let expected = format!("args: ['{web_ip}', 'two']\na \"quoted\" word: gamma\n");
+    let output: serde_json::Value =
+        serde_json::from_str(outcome.output.as_deref().unwrap()).unwrap();
+    assert_eq!(output["output"], serde_json::json!(expected));
+    assert_eq!(output["code"], serde_json::json!("0"));
+    assert_eq!(output["artifacts"], serde_json::json!(["result"]));
+    assert_eq!(
+        task_values(&plan, &enclave),
+        (serde_json::json!(0), serde_json::json!(expected))
+    );
+    let result_text = events
+        .iter()
+        .find_map(|e| match e {
+            RunEvent::InstructionFinished {
+                index: 2, result, ..
+            } => Some(result.clone()),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(
+        result_text,
+        format!(
+            "Command returned with exit code '0' and the following output:\n--------------------\n{expected}\n--------------------"
+        )
+    );
+    let stored =
+        hortus_runtime::artifacts::unpack(&enclave.state.read_artifact("result").unwrap()).unwrap();
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].path, "result.txt");
+    assert_eq!(
+        String::from_utf8_lossy(&stored[0].content),
+        format!("3 words for {web_ip}\n")
+    );
+    // The task container is gone; the service stays.
+    let containers = backend.list_containers(&enclave.uuid).await.unwrap();
+    assert!(
+        containers.iter().all(|c| c.name != "py-task"),
+        "{containers:?}"
+    );
+    assert_eq!(containers.len(), 1);
+
+    // A failing script: the Kurtosis error with the output; `code`/`output` are still
+    // stored (the code check comes after them).
+    let failing = plan_from_source(
+        r#"
+def run(plan):
+    plan.run_python(
+        name="py-fail",
+        run="import sys\nprint('going down')\nsys.exit(3)",
+        image="hortus-test/python:latest",
+    )
+"#,
+    );
+    let err = execute(&backend, &mut enclave, &failing, &opts, &mut |_| {})
+        .await
+        .unwrap_err();
+    assert_eq!(err.index, Some(0));
+    assert_eq!(
+        err.message,
+        "Run python returned exit code '3' that is not part of the acceptable status codes '[0]', with output:\n  \"going down\\n\""
+    );
+    assert_eq!(
+        task_values(&failing, &enclave),
+        (serde_json::json!(3), serde_json::json!("going down\n"))
+    );
+
+    // The task timeout is enforced on the real exec.
+    let slow = plan_from_source(
+        r#"
+def run(plan):
+    plan.run_python(name="py-slow", run="import time\ntime.sleep(30)", image="hortus-test/python:latest", wait="1s")
+"#,
+    );
+    let started = std::time::Instant::now();
+    let err = execute(&backend, &mut enclave, &slow, &opts, &mut |_| {})
+        .await
+        .unwrap_err();
+    assert_eq!(err.message, "The exec request timed out after 1 seconds");
+    assert!(started.elapsed() < std::time::Duration::from_secs(20));
+
+    let uuid = enclave.uuid.clone();
+    drop(enclave);
+    enclave::remove(&backend, &home, &uuid, true).await.unwrap();
+    assert_eq!(labelled_objects(&backend, &uuid).await, 0);
+}

@@ -137,6 +137,16 @@ pub(crate) async fn run_task<B: Backend>(
             BackendError::Timeout { after, .. } => timeout_failure(after),
             other => other.into(),
         })?;
+    // `code` and `output` are stored before the code check (§4.18 steps 4-5), so they
+    // persist in the enclave even when the task fails.
+    let fields = ctx
+        .enclave
+        .state
+        .runtime_values
+        .entry(t.result_id.clone())
+        .or_default();
+    fields.insert("code".to_owned(), Value::from(out.exit_code));
+    fields.insert("output".to_owned(), Value::String(out.output.clone()));
     if !t.skip_code_check && !t.acceptable_codes.contains(&out.exit_code) {
         let kind = if python { "Run python" } else { "Run sh" };
         return Err(Failure::new(format!(
@@ -146,14 +156,6 @@ pub(crate) async fn run_task<B: Backend>(
             indented_repr(&out.output)
         )));
     }
-    let fields = ctx
-        .enclave
-        .state
-        .runtime_values
-        .entry(t.result_id.clone())
-        .or_default();
-    fields.insert("code".to_owned(), Value::from(out.exit_code));
-    fields.insert("output".to_owned(), Value::String(out.output.clone()));
     for s in &t.store {
         files::store_from_container(ctx, &container, &s.src, &s.name).await?;
     }
