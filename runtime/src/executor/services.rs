@@ -376,12 +376,21 @@ async fn register_failed<B: Backend>(ctx: &mut Ctx<'_, B>, name: &str, uuid: Str
     }
 }
 
+/// Records a started service in the enclave (before readiness: a service whose ready
+/// condition fails stays, running, so a re-run or `remove_service` replaces it).
 fn register(enclave: &mut Enclave, started: &Started) {
-    let state = &mut enclave.state;
-    state
+    enclave
+        .state
         .services
         .insert(started.name.clone(), started.record.clone());
-    let fields = state
+}
+
+/// Stores the `ip_address` and `hostname` runtime values, once the service is ready
+/// (§4.1 step 6, §4.2): a service that never got ready leaves them unset (or as an
+/// earlier run left them).
+fn store_runtime_values(enclave: &mut Enclave, started: &Started) {
+    let fields = enclave
+        .state
         .runtime_values
         .entry(service_runtime_id(&started.name))
         .or_default();
@@ -418,7 +427,8 @@ pub(crate) async fn add_service<B: Backend>(ctx: &mut Ctx<'_, B>, a: &AddService
             return Err(f);
         }
     };
-    // Registered before readiness so the recipe can address it; kept even when not ready.
+    // Registered before readiness (the container exists and stays even when not ready);
+    // the runtime values only once it is ready.
     register(ctx.enclave, &started);
     check_ready(
         ctx.backend,
@@ -428,6 +438,7 @@ pub(crate) async fn add_service<B: Backend>(ctx: &mut Ctx<'_, B>, a: &AddService
         config,
     )
     .await?;
+    store_runtime_values(ctx.enclave, &started);
     Ok(format!(
         "Service '{}' added with service UUID '{}'",
         started.name, started.record.uuid
@@ -537,6 +548,9 @@ pub(crate) async fn add_services<B: Backend>(
             "An error occurred while checking all service, these are the errors by service:\n{}",
             errors.join("\n")
         )));
+    }
+    for s in &started {
+        store_runtime_values(ctx.enclave, s);
     }
     let mut text = format!("Successfully added the following '{created}' services:");
     for s in &started {

@@ -834,3 +834,125 @@ async fn remove_cleans_orphan_state_directories() {
         "no enclave named or identified by `ghost-pond`"
     );
 }
+
+#[tokio::test]
+async fn runtime_values_are_stored_only_once_the_service_is_ready() {
+    use hortus_plan::instruction::service_runtime_id;
+    let env = Env::new();
+    env.backend.on_exec("never", |_, _| ExecOutput {
+        exit_code: 1,
+        output: "not yet".to_owned(),
+    });
+    env.backend.on_exec("fine", |_, _| ExecOutput {
+        exit_code: 0,
+        output: String::new(),
+    });
+    let ready = r#"ReadyCondition(recipe=ExecRecipe(command=["check"]), field="code", assertion="==", target_value=0, interval="20ms", timeout="200ms")"#;
+    let main = format!(
+        r#"
+def run(plan):
+    plan.add_service(name="fine", config=ServiceConfig(image="busybox:latest", ready_conditions={ready}))
+    plan.add_service(name="never", config=ServiceConfig(image="busybox:latest", ready_conditions={ready}))
+"#
+    );
+    let plan = env.plan(&main, &[]);
+    let mut enclave = env.enclave("lichen").await;
+    let (r, _) = run(&env, &mut enclave, &plan, &ExecuteOptions::default()).await;
+    let err = r.unwrap_err();
+    assert_eq!(err.index, Some(1));
+    assert!(
+        err.message
+            .starts_with("An error occurred while checking if service 'never' is ready: "),
+        "{}",
+        err.message
+    );
+    // The ready service has its values; the unready one is in the enclave, still running,
+    // but its `ip_address`/`hostname` were never stored (also not on disk).
+    let fine = &enclave.state.runtime_values[&service_runtime_id("fine")];
+    assert_eq!(
+        fine["ip_address"],
+        serde_json::json!(
+            env.backend
+                .container_of("fine")
+                .unwrap()
+                .ip
+                .unwrap()
+                .to_string()
+        )
+    );
+    assert_eq!(fine["hostname"], serde_json::json!("fine"));
+    assert!(
+        !enclave
+            .state
+            .runtime_values
+            .contains_key(&service_runtime_id("never"))
+    );
+    let on_disk: serde_json::Value = serde_json::from_slice(
+        &fs_err::read(enclave.state.dir.join("runtime_values.json")).unwrap(),
+    )
+    .unwrap();
+    assert!(on_disk.get(service_runtime_id("fine")).is_some());
+    assert!(on_disk.get(service_runtime_id("never")).is_none());
+    let never = env.backend.container_of("never").unwrap();
+    assert!(never.running);
+    assert_eq!(enclave.state.services["never"].container_id, never.id);
+
+    // `add_services`: no rollback on a readiness failure, and no values for any of them.
+    let batch = env.plan(
+        &format!(
+            r#"
+def run(plan):
+    plan.add_services(configs={{
+        "fine2": ServiceConfig(image="busybox:latest"),
+        "never2": ServiceConfig(image="busybox:latest", ready_conditions={ready}),
+    }})
+"#
+        ),
+        &[],
+    );
+    env.backend.on_exec("never2", |_, _| ExecOutput {
+        exit_code: 1,
+        output: String::new(),
+    });
+    let (r, _) = run(&env, &mut enclave, &batch, &ExecuteOptions::default()).await;
+    let err = r.unwrap_err();
+    assert!(
+        err.message
+            .starts_with("An error occurred while checking all service, these are the errors by service:\n  An error occurred while checking if service 'never2' is ready"),
+        "{}",
+        err.message
+    );
+    for name in ["fine2", "never2"] {
+        assert!(env.backend.container_of(name).unwrap().running, "{name}");
+        assert!(enclave.state.services.contains_key(name), "{name}");
+        assert!(
+            !enclave
+                .state
+                .runtime_values
+                .contains_key(&service_runtime_id(name)),
+            "{name}"
+        );
+    }
+
+    // Once every condition passes, the batch's values are stored.
+    env.backend.on_exec("never2", |_, _| ExecOutput {
+        exit_code: 0,
+        output: String::new(),
+    });
+    let (r, _) = run(&env, &mut enclave, &batch, &ExecuteOptions::default()).await;
+    r.unwrap();
+    for name in ["fine2", "never2"] {
+        let ip = env
+            .backend
+            .container_of(name)
+            .unwrap()
+            .ip
+            .unwrap()
+            .to_string();
+        assert_eq!(
+            enclave.state.runtime_values[&service_runtime_id(name)]["ip_address"],
+            serde_json::json!(ip),
+            "{name}"
+        );
+    }
+}
