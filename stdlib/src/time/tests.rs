@@ -561,3 +561,14 @@ fn rust_helpers_recognise_the_values() {
         assert_eq!(super::format_duration(90_000_000_000), "1m30s");
     });
 }
+
+#[test]
+fn only_real_zone_names_are_valid() {
+    assert!(eval_bool("not time.is_valid_timezone(\"Etc/Unknown\")"));
+    assert!(eval_bool("not time.is_valid_timezone(\"America\")"));
+    assert!(eval_bool("time.is_valid_timezone(\"Etc/UTC\")"));
+    assert_eq!(
+        ok("str(time.from_timestamp(0).in_location(\"Etc/UTC\"))"),
+        "1970-01-01 00:00:00 +0000 UTC"
+    );
+}
