@@ -14,6 +14,7 @@ mod glue;
 pub mod loader;
 pub mod locator;
 pub mod manifest;
+mod prefetch;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -396,6 +397,7 @@ pub fn interpret(req: &InterpretRequest) -> Result<Interpreted, InterpretError> 
         glue::globals(),
     ));
     state.register_module(&main_id, located.main_loc.clone());
+    state.start_prefetch(&info.main_file);
     let mut options = req.options.clone();
     options.root_package_id = root_id;
     let ctx = EvalContext::new(Box::new(LoaderHandle(Rc::clone(&state))), options);
@@ -443,6 +445,7 @@ pub fn interpret(req: &InterpretRequest) -> Result<Interpreted, InterpretError> 
             return Err(InterpretError::Author(Box::new(report)));
         }
     };
+    state.stop_prefetch();
     let mut plan = ctx.take_plan();
     plan.output = output;
     plan.warnings.extend(state.cache.take_warnings());

@@ -21,6 +21,7 @@ use crate::cache::PackageCache;
 use crate::diagnostic::{ImportFailure, Sources};
 use crate::locator::{self, Locator, LocatorError, ReplaceMap};
 use crate::manifest;
+use crate::prefetch::{Parsed, Prefetch};
 
 /// Compose file names that also make a directory a package (membership check).
 pub const COMPOSE_FILES: [&str; 6] = [
@@ -120,6 +121,8 @@ pub struct LoaderState {
     member_dirs: RefCell<HashSet<PathBuf>>,
     /// How many modules were evaluated (the module cache makes this one per module).
     pub evaluations: Cell<usize>,
+    /// Files parsed ahead on a second thread.
+    prefetch: RefCell<Option<Prefetch>>,
 }
 
 /// The [`PackageLoader`] given to the evaluation context.
@@ -168,6 +171,7 @@ impl LoaderState {
             stack: RefCell::new(Vec::new()),
             member_dirs: RefCell::new(HashSet::new()),
             evaluations: Cell::new(0),
+            prefetch: RefCell::new(None),
         }
     }
 
@@ -310,17 +314,7 @@ impl LoaderState {
         )
     }
 
-    /// Reads, normalises, parses and evaluates a module; records its source.
-    pub fn eval_file(
-        &self,
-        ctx: &EvalContext,
-        module_id: &str,
-        path: &Path,
-    ) -> starlark::Result<FrozenModule> {
-        let original = fs_err::read_to_string(path)
-            .map_err(|e| starlark::Error::new_native(anyhow!("{e}")))?;
-        let mut normalized = hortus_stdlib::source::normalize(&original);
-        let text = std::mem::take(&mut normalized.text);
+    fn record_source(&self, module_id: &str, original: String, normalized: Normalized) {
         self.sources.borrow_mut().entries.insert(
             module_id.to_owned(),
             SourceEntry {
@@ -329,7 +323,48 @@ impl LoaderState {
                 normalized,
             },
         );
-        let ast = AstModule::parse(module_id, text, &hortus_stdlib::dialect())?;
+    }
+
+    /// Starts parsing the mounted packages' files ahead on a second thread.
+    pub fn start_prefetch(&self, main_file: &Path) {
+        *self.prefetch.borrow_mut() = Prefetch::start(&self.mounts, main_file);
+    }
+
+    /// Stops parsing ahead (at the end of the run).
+    pub fn stop_prefetch(&self) {
+        self.prefetch.borrow_mut().take();
+    }
+
+    /// Reads, normalises, parses and evaluates a module; records its source.
+    pub fn eval_file(
+        &self,
+        ctx: &EvalContext,
+        module_id: &str,
+        path: &Path,
+    ) -> starlark::Result<FrozenModule> {
+        let ahead = self
+            .prefetch
+            .borrow()
+            .as_ref()
+            .and_then(|p| p.take(path, module_id));
+        let ast = match ahead {
+            Some(Parsed {
+                original,
+                normalized,
+                ast,
+            }) => {
+                self.record_source(module_id, original, normalized);
+                ast
+            }
+            None => {
+                let original = fs_err::read_to_string(path)
+                    .map_err(|e| starlark::Error::new_native(anyhow!("{e}")))?;
+                let mut normalized = hortus_stdlib::source::normalize(&original);
+                let text = std::mem::take(&mut normalized.text);
+                self.record_source(module_id, original, normalized);
+                AstModule::parse(module_id, text, &hortus_stdlib::dialect())?
+            }
+        };
         self.evaluations.set(self.evaluations.get() + 1);
         self.stack.borrow_mut().push(module_id.to_owned());
         let result = Module::with_temp_heap(|module| {
