@@ -96,6 +96,10 @@ pub fn normalize(src: &str) -> Normalized {
             lines: Vec::new(),
         };
     }
+    normalize_all(src)
+}
+
+fn normalize_all(src: &str) -> Normalized {
     let chars: Vec<char> = src.chars().collect();
     let mut out = String::with_capacity(src.len() + 64);
     let mut lines: Vec<(usize, Vec<Edit>)> = Vec::new();
@@ -288,13 +292,65 @@ pub fn normalize(src: &str) -> Normalized {
     Normalized { text: out, lines }
 }
 
-/// Cheap pre-check: a tab anywhere, or a `0` directly followed by a digit.
+/// Cheap byte-level pre-check with the same lexical states as [`normalize`]: whether a tab
+/// or a `0` followed by a digit at the start of a number token occurs outside strings and
+/// comments. Conservative: `true` may still lead to no edit, `false` guarantees none.
 fn needs_work(src: &str) -> bool {
     let bytes = src.as_bytes();
-    bytes.contains(&b'\t')
-        || bytes
+    if !bytes.contains(&b'\t')
+        && !bytes
             .windows(2)
-            .any(|w| matches!(w, [b'0', d] if d.is_ascii_digit()))
+            .any(|w| w[0] == b'0' && w[1].is_ascii_digit())
+    {
+        return false;
+    }
+    let mut i = 0usize;
+    let mut prev: Option<u8> = None;
+    while let Some(&b) = bytes.get(i) {
+        match b {
+            b'\t' => return true,
+            b'\n' => prev = None,
+            b'#' => {
+                while bytes.get(i).is_some_and(|&c| c != b'\n') {
+                    i += 1;
+                }
+                prev = None;
+                continue;
+            }
+            b'\'' | b'"' => {
+                let triple = bytes.get(i + 1) == Some(&b) && bytes.get(i + 2) == Some(&b);
+                i += if triple { 3 } else { 1 };
+                while let Some(&c) = bytes.get(i) {
+                    if c == b'\\' {
+                        i += 2;
+                        continue;
+                    }
+                    if c == b {
+                        if !triple {
+                            break;
+                        }
+                        if bytes.get(i + 1) == Some(&b) && bytes.get(i + 2) == Some(&b) {
+                            i += 2;
+                            break;
+                        }
+                    } else if c == b'\n' && !triple {
+                        // An unterminated string ends at the line's end (as in `normalize`).
+                        break;
+                    }
+                    i += 1;
+                }
+                prev = Some(b);
+            }
+            b'0' if bytes.get(i + 1).is_some_and(u8::is_ascii_digit)
+                && !prev.is_some_and(|p| p.is_ascii_alphanumeric() || p == b'_' || p == b'.') =>
+            {
+                return true;
+            }
+            _ => prev = Some(b),
+        }
+        i += 1;
+    }
+    false
 }
 
 /// Whether a number starting after `prev` begins a new token (not inside an identifier, a
@@ -327,6 +383,49 @@ mod tests {
 
     fn parses(text: &str) -> bool {
         starlark::syntax::AstModule::parse("t.star", text.to_owned(), &crate::dialect()).is_ok()
+    }
+
+    #[test]
+    fn the_pre_check_never_skips_an_edit() {
+        let samples = [
+            "x = 0755\n",
+            "x = [0755]\n",
+            "x = \"svc-070\" + y\n",
+            "x = \"a\\\"\" + 0755\n",
+            "x = '''multi\n0755 ''' + 0644\n",
+            "x = '''multi\n0755 '''\n",
+            "# 0755\nx = 1\n",
+            "x = \"unterminated\n07\n",
+            "x = 8000 + a07 + 1.05 + _07\n",
+            "x = é07\n",
+            "def f():\n\treturn 1\n",
+            "x = \"\t\"\n",
+            "07\n",
+        ];
+        let mut files = Vec::new();
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata");
+        let mut stack = vec![root];
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    stack.push(path);
+                } else if path.extension().is_some_and(|e| e == "star") {
+                    files.push(std::fs::read_to_string(&path).unwrap());
+                }
+            }
+        }
+        assert!(files.len() > 20, "testdata .star files: {}", files.len());
+        for src in samples.iter().map(|s| (*s).to_owned()).chain(files) {
+            if !super::needs_work(&src) {
+                let full = super::normalize_all(&src);
+                assert!(full.is_unchanged(), "pre-check skipped an edit in {src:?}");
+                assert_eq!(full.text, src);
+            }
+        }
+        assert!(!super::needs_work("x = \"svc-070\" + y\n"));
+        assert!(super::needs_work("x = 0755\n"));
+        assert!(super::needs_work("def f():\n\treturn 1\n"));
     }
 
     #[test]
