@@ -7,8 +7,9 @@
 
 use gotmpl::parse::{Expr, ListNode, Node, Parser, PipeNode};
 use gotmpl::{Template, Value};
-use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::collections::{BTreeMap, HashSet};
+use std::hash::{Hash, Hasher};
+use std::sync::{Arc, Mutex};
 
 /// A template that failed to parse or to execute.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -18,6 +19,34 @@ pub struct TemplateError(pub String);
 /// Checks that `template` parses as a Go template (interpretation-time check), including
 /// calls to functions Go's `text/template` does not define.
 pub fn parse_check(template: &str) -> Result<(), TemplateError> {
+    // Packages render the same template many times (one per node, per service, …) and the
+    // plan is checked at interpretation and again at validation: remember what parsed.
+    static PARSED: Mutex<Option<HashSet<u64>>> = Mutex::new(None);
+    let key = {
+        let mut hasher = std::hash::DefaultHasher::new();
+        template.hash(&mut hasher);
+        hasher.finish()
+    };
+    let known = |insert: bool| {
+        let mut guard = PARSED
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let set = guard.get_or_insert_with(HashSet::new);
+        if insert {
+            set.insert(key)
+        } else {
+            set.contains(&key)
+        }
+    };
+    if known(false) {
+        return Ok(());
+    }
+    parse_check_uncached(template)?;
+    known(true);
+    Ok(())
+}
+
+fn parse_check_uncached(template: &str) -> Result<(), TemplateError> {
     let parser =
         Parser::with_name(None, template, "{{", "}}").map_err(|e| TemplateError(e.to_string()))?;
     let (tree, defines) = parser.parse().map_err(|e| TemplateError(e.to_string()))?;
