@@ -1,7 +1,7 @@
 //! Finding and connecting to the Docker engine: `DOCKER_HOST` (`unix://`, `tcp://`,
 //! `http://`), else the current Docker context's endpoint, else the well-known sockets
 //! (`/var/run/docker.sock`, rootless `$XDG_RUNTIME_DIR/docker.sock`, Docker Desktop's
-//! `~/.docker/run/docker.sock`). Then the API version is negotiated and the engine pinged.
+//! `~/.docker/run/docker.sock`). Then the API version is negotiated (which proves the engine answers).
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -122,7 +122,8 @@ pub(crate) fn client_for(endpoint: &Endpoint) -> Result<Docker, BackendError> {
     })
 }
 
-/// Negotiates the API version and pings, bounded by [`PING_TIMEOUT`].
+/// Negotiates the API version, bounded by [`PING_TIMEOUT`]. `GET /version` answering is
+/// the liveness check: a separate ping would cost one more round trip per command.
 pub(crate) async fn negotiate(docker: Docker, endpoint: &Endpoint) -> Result<Docker, BackendError> {
     let unreachable = |detail: String| {
         BackendError::Unreachable(format!(
@@ -130,13 +131,8 @@ pub(crate) async fn negotiate(docker: Docker, endpoint: &Endpoint) -> Result<Doc
             endpoint.address, endpoint.source
         ))
     };
-    let docker = match tokio::time::timeout(PING_TIMEOUT, docker.negotiate_version()).await {
-        Ok(Ok(docker)) => docker,
-        Ok(Err(error)) => return Err(unreachable(error.to_string())),
-        Err(_) => return Err(unreachable(format!("no answer within {PING_TIMEOUT:?}"))),
-    };
-    match tokio::time::timeout(PING_TIMEOUT, docker.ping()).await {
-        Ok(Ok(_)) => Ok(docker),
+    match tokio::time::timeout(PING_TIMEOUT, docker.negotiate_version()).await {
+        Ok(Ok(docker)) => Ok(docker),
         Ok(Err(error)) => Err(unreachable(error.to_string())),
         Err(_) => Err(unreachable(format!("no answer within {PING_TIMEOUT:?}"))),
     }
