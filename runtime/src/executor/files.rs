@@ -56,6 +56,7 @@ pub(crate) async fn upload_files<B: Backend>(
         UploadSource::Url { url } => {
             let resp = ctx
                 .http
+                .client()?
                 .get(url)
                 .timeout(std::time::Duration::from_secs(300))
                 .send()

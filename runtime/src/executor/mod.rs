@@ -191,12 +191,29 @@ fn is_cancelled(opts: &ExecuteOptions) -> bool {
     opts.cancel.as_ref().is_some_and(|rx| *rx.borrow())
 }
 
+/// The HTTP client for recipes and URL uploads, created on first use: building one loads
+/// the system's TLS configuration and roots (tens of milliseconds), which most runs never need.
+#[derive(Default)]
+pub(crate) struct Http(std::sync::OnceLock<reqwest::Client>);
+
+impl Http {
+    pub(crate) fn client(&self) -> Step<&reqwest::Client> {
+        if let Some(client) = self.0.get() {
+            return Ok(client);
+        }
+        let client = reqwest::Client::builder()
+            .build()
+            .map_err(|e| Failure::new(format!("cannot create the HTTP client: {e}")))?;
+        Ok(self.0.get_or_init(|| client))
+    }
+}
+
 /// What every instruction handler gets.
 pub(crate) struct Ctx<'a, B: Backend> {
     pub backend: &'a B,
     pub enclave: &'a mut Enclave,
     pub opts: &'a ExecuteOptions,
-    pub http: reqwest::Client,
+    pub http: Http,
     pub warned_ignored: bool,
     pub warnings: Vec<String>,
 }
@@ -211,14 +228,11 @@ pub async fn execute<B: Backend>(
 ) -> Result<RunOutcome, ExecuteError> {
     let images = prepare_images(backend, plan, opts).await?;
     on_event(RunEvent::ImagesPrepared(images));
-    let http = reqwest::Client::builder()
-        .build()
-        .map_err(|e| plain_error(format!("cannot create the HTTP client: {e}")))?;
     let mut ctx = Ctx {
         backend,
         enclave,
         opts,
-        http,
+        http: Http::default(),
         warned_ignored: false,
         warnings: Vec::new(),
     };

@@ -3,7 +3,7 @@
 //! §4.17, §5.3–§5.7, §6.5).
 
 use super::values::{self, check_assertion, exec_result_text, go_int_list, indented_repr, repr};
-use super::{Ctx, Failure, Step};
+use super::{Ctx, Failure, Http, Step};
 use crate::backend::Backend;
 use crate::state::{RuntimeValues, ServiceRecord};
 use hortus_plan::instruction::{ExecInstr, RequestInstr, Verify, Wait};
@@ -73,7 +73,7 @@ fn extract_lines(fields: &IndexMap<String, Value>) -> String {
 /// Runs `recipe` once against a service.
 pub(crate) async fn run_recipe<B: Backend>(
     backend: &B,
-    http: &reqwest::Client,
+    http: &Http,
     runtime: &RuntimeValues,
     target: &RecipeTarget<'_>,
     recipe: &Recipe,
@@ -115,8 +115,8 @@ pub(crate) async fn run_recipe<B: Backend>(
                 })?;
             let url = format!("http://{}:{}{}", target.service.ip, port.number, h.endpoint);
             let mut req = match h.method {
-                HttpMethod::Get => http.get(&url),
-                HttpMethod::Post => http.post(&url),
+                HttpMethod::Get => http.client()?.get(&url),
+                HttpMethod::Post => http.client()?.post(&url),
             };
             for (k, v) in &h.headers {
                 if !(h.method == HttpMethod::Post && k.eq_ignore_ascii_case("content-type")) {
@@ -273,7 +273,7 @@ pub(crate) struct WaitOutcome {
 /// timeout; each attempt bounded by `timeout × 1.25` from the start.
 pub(crate) async fn wait_loop<B: Backend>(
     backend: &B,
-    http: &reqwest::Client,
+    http: &Http,
     runtime: &RuntimeValues,
     target: &RecipeTarget<'_>,
     spec: &WaitSpec<'_>,

@@ -4,7 +4,7 @@
 //! run summary (starlark-api.md §4.1, §4.2, §4.10, §4.13–§4.14; cli-and-runtime.md §12.3).
 
 use super::recipes::{RecipeTarget, WaitSpec, wait_loop};
-use super::{Ctx, Failure, PortSummary, ServiceSummary, Step, values};
+use super::{Ctx, Failure, Http, PortSummary, ServiceSummary, Step, values};
 use crate::backend::{
     Backend, ContainerSpec, LABEL_CUSTOM_PREFIX, LABEL_KIND, LABEL_PORTS, LABEL_SERVICE_NAME,
     LABEL_SERVICE_UUID, PortRequest, VolumeMount,
@@ -296,7 +296,7 @@ async fn probe(ip: Ipv4Addr, port: u16, wait: Duration) -> Result<(), ()> {
 /// Evaluates a service's ready condition with the wait algorithm.
 async fn check_ready<B: Backend>(
     backend: &B,
-    http: &reqwest::Client,
+    http: &Http,
     runtime: &RuntimeValues,
     started: &Started,
     config: &ServiceConfig,
