@@ -49,6 +49,13 @@ pub trait PackageLoader {
         caller: &str,
         locator: &str,
     ) -> starlark::Result<FrozenModule>;
+
+    /// Whether the frozen modules from [`PackageLoader::import_module`] already list their
+    /// `_private` globals among their public names. When not, `import_module` re-reads the
+    /// module's source to find them.
+    fn exposes_private_names(&self) -> bool {
+        false
+    }
 }
 
 /// How generated ids and names are drawn.

@@ -524,6 +524,11 @@ impl PackageLoader for LoaderHandle {
     ) -> starlark::Result<FrozenModule> {
         self.0.import(ctx, caller, locator)
     }
+
+    fn exposes_private_names(&self) -> bool {
+        // `eval_file` re-binds every `_private` global as public (`expose_private_names`).
+        true
+    }
 }
 
 #[cfg(test)]

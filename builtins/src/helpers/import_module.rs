@@ -125,7 +125,9 @@ pub(crate) fn register(builder: &mut GlobalsBuilder) {
         let mut names: Vec<String> = module.names().map(|n| n.as_str().to_owned()).collect();
         // starlark-rust hides `_private` globals from `names()`; Kurtosis exposes them, so
         // find the candidates in the module's top-level statements.
-        if let Ok(source) = ctx.loader.read_file(&caller, locator) {
+        if !ctx.loader.exposes_private_names()
+            && let Ok(source) = ctx.loader.read_file(&caller, locator)
+        {
             for name in private_candidates(&source) {
                 if !names.contains(&name) {
                     names.push(name);
