@@ -9,7 +9,7 @@
 //! is parsed by the main thread itself, and parse errors are always re-derived on the main
 //! thread (so their diagnostics are identical).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
@@ -76,10 +76,11 @@ impl Prefetch {
         });
         shared.lock().insert(skip.to_path_buf(), Slot::Taken);
         let mounts = mounts.to_vec();
+        let main = skip.to_path_buf();
         let worker = Arc::clone(&shared);
         std::thread::Builder::new()
             .name("hortus-prefetch".to_owned())
-            .spawn(move || work(&worker, &mounts))
+            .spawn(move || work(&worker, &mounts, &main))
             .ok()?;
         Some(Prefetch { shared })
     }
@@ -130,7 +131,33 @@ impl Drop for Prefetch {
     }
 }
 
-fn work(shared: &Shared, mounts: &[Mount]) {
+/// Parses ahead in evaluation order: first the modules reachable from the main file through
+/// literal `import_module("...")` calls, depth first in source order (the order evaluation
+/// reaches them), then every other `.star` file under the mounts.
+fn work(shared: &Shared, mounts: &[Mount], main: &Path) {
+    let mut seen: HashSet<PathBuf> = HashSet::new();
+    let mut stack: Vec<(usize, Vec<String>)> = Vec::new();
+    if let Some((mount, segments)) = mount_of(mounts, main)
+        && let Ok(text) = std::fs::read_to_string(main)
+    {
+        seen.insert(main.to_path_buf());
+        push_imports(&text, mounts, mount, &segments, &mut stack);
+    }
+    while let Some((index, segments)) = stack.pop() {
+        if shared.stop.load(Ordering::Relaxed) {
+            return;
+        }
+        let Some(mount) = mounts.get(index) else {
+            continue;
+        };
+        let path = join(&mount.dir, &segments);
+        if !seen.insert(path.clone()) {
+            continue;
+        }
+        if let Some(text) = process(shared, &path, &module_id(mount, &segments)) {
+            push_imports(&text, mounts, index, &segments, &mut stack);
+        }
+    }
     let mut files = Vec::new();
     for mount in mounts {
         collect(&mount.dir, &mut Vec::new(), mount, &mut files);
@@ -139,20 +166,140 @@ fn work(shared: &Shared, mounts: &[Mount]) {
         if shared.stop.load(Ordering::Relaxed) {
             return;
         }
-        {
-            let mut slots = shared.lock();
-            if slots.contains_key(&path) {
-                continue;
-            }
-            slots.insert(path.clone(), Slot::Parsing);
+        if !seen.contains(&path) {
+            process(shared, &path, &module_id);
         }
-        let parsed = parse(&path, &module_id).map(Box::new);
-        shared.lock().insert(path, Slot::Done(module_id, parsed));
-        shared.ready.notify_all();
     }
     let _guard = shared.lock();
     shared.done.store(true, Ordering::Release);
     shared.ready.notify_all();
+}
+
+/// Parses `path` unless the main thread has claimed it; returns the file's text either way
+/// (for following its imports).
+fn process(shared: &Shared, path: &Path, module_id: &str) -> Option<String> {
+    {
+        let mut slots = shared.lock();
+        if slots.contains_key(path) {
+            drop(slots);
+            return std::fs::read_to_string(path).ok();
+        }
+        slots.insert(path.to_path_buf(), Slot::Parsing);
+    }
+    let parsed = parse(path, module_id).map(Box::new);
+    let text = parsed.as_ref().map(|p| p.original.clone());
+    shared
+        .lock()
+        .insert(path.to_path_buf(), Slot::Done(module_id.to_owned(), parsed));
+    shared.ready.notify_all();
+    text.or_else(|| std::fs::read_to_string(path).ok())
+}
+
+/// The mount holding `path` and the path's segments below the mount's directory.
+fn mount_of(mounts: &[Mount], path: &Path) -> Option<(usize, Vec<String>)> {
+    mounts
+        .iter()
+        .enumerate()
+        .filter_map(|(index, mount)| {
+            let rest = path.strip_prefix(&mount.dir).ok()?;
+            let segments: Option<Vec<String>> = rest
+                .components()
+                .map(|c| c.as_os_str().to_str().map(str::to_owned))
+                .collect();
+            Some((index, segments?))
+        })
+        .max_by_key(|(index, _)| mounts.get(*index).map_or(0, |m| m.dir.components().count()))
+}
+
+/// Pushes the targets of literal `import_module("...")` calls in `text` (a file at
+/// `segments` inside mount `index`) so that the first one is popped first.
+fn push_imports(
+    text: &str,
+    mounts: &[Mount],
+    index: usize,
+    segments: &[String],
+    stack: &mut Vec<(usize, Vec<String>)>,
+) {
+    let mut found = Vec::new();
+    let mut rest = text;
+    while let Some(at) = rest.find("import_module(") {
+        rest = rest.get(at + "import_module(".len()..).unwrap_or_default();
+        let args = rest.trim_start();
+        let Some(quote) = args.chars().next().filter(|c| *c == '"' || *c == '\'') else {
+            continue;
+        };
+        let body = args.get(1..).unwrap_or_default();
+        let Some(end) = body.find(quote) else {
+            continue;
+        };
+        let literal = body.get(..end).unwrap_or_default();
+        if let Some(target) = resolve(literal, mounts, index, segments) {
+            found.push(target);
+        }
+    }
+    stack.extend(found.into_iter().rev());
+}
+
+/// Where a literal locator points, lexically (the loader's own resolution decides what is
+/// used; a wrong guess only costs a parse nobody takes).
+fn resolve(
+    literal: &str,
+    mounts: &[Mount],
+    index: usize,
+    segments: &[String],
+) -> Option<(usize, Vec<String>)> {
+    if literal.is_empty() || literal.contains('@') || literal.contains("://") {
+        return None;
+    }
+    let (index, mut base, rel) = if literal.starts_with("github.com/") {
+        let (index, mount) = mounts
+            .iter()
+            .enumerate()
+            .filter(|(_, m)| {
+                let prefix = m.prefix.unversioned();
+                literal.len() > prefix.len()
+                    && literal.starts_with(&prefix)
+                    && literal.as_bytes().get(prefix.len()) == Some(&b'/')
+            })
+            .max_by_key(|(_, m)| m.prefix.path.len())?;
+        let prefix_len = mount.prefix.unversioned().len() + 1;
+        (index, Vec::new(), literal.get(prefix_len..)?)
+    } else if let Some(rooted) = literal.strip_prefix('/') {
+        (index, Vec::new(), rooted)
+    } else {
+        let dir = segments.get(..segments.len().saturating_sub(1))?.to_vec();
+        (index, dir, literal)
+    };
+    for part in rel.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                base.pop()?;
+            }
+            name => base.push(name.to_owned()),
+        }
+    }
+    base.last()
+        .is_some_and(|n| n.ends_with(".star"))
+        .then_some((index, base))
+}
+
+fn join(dir: &Path, segments: &[String]) -> PathBuf {
+    let mut path = dir.to_path_buf();
+    path.extend(segments);
+    path
+}
+
+/// The module id the loader gives the file at `segments` inside `mount`.
+fn module_id(mount: &Mount, segments: &[String]) -> String {
+    let mut path = mount.prefix.path.clone();
+    path.extend(segments.iter().cloned());
+    Locator {
+        path,
+        version: mount.version.clone(),
+        ..mount.prefix.clone()
+    }
+    .to_string()
 }
 
 fn parse(path: &Path, module_id: &str) -> Option<Parsed> {
@@ -198,15 +345,9 @@ fn collect(
             && name.ends_with(".star")
             && entry.metadata().is_ok_and(|m| m.len() <= MAX_FILE_BYTES)
         {
-            let mut path = mount.prefix.path.clone();
-            path.extend(segments.iter().cloned());
-            path.push(name);
-            let loc = Locator {
-                path,
-                version: mount.version.clone(),
-                ..mount.prefix.clone()
-            };
-            out.push((entry.path(), loc.to_string()));
+            segments.push(name);
+            out.push((entry.path(), module_id(mount, segments)));
+            segments.pop();
         }
     }
     for (path, name) in subdirs {
@@ -274,6 +415,73 @@ mod tests {
                 )
                 .is_none()
         );
+    }
+
+    #[test]
+    fn imports_are_followed_from_the_main_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().canonicalize().unwrap();
+        // Hidden directories are not walked, so only following the imports finds these.
+        write(&root, "main.star", "a = import_module(\"./.x/a.star\")\n");
+        write(
+            &root,
+            ".x/a.star",
+            "b = import_module('../.y/b.star')\nc = import_module(\"github.com/t/p/.y/c.star\")\n",
+        );
+        write(&root, ".y/b.star", "B = 1\n");
+        write(&root, ".y/c.star", "C = 1\n");
+        let prefix = Locator::parse("github.com/t/p").unwrap().unwrap();
+        let mount = Mount {
+            prefix: prefix.clone(),
+            dir: root.clone(),
+            boundary: prefix,
+            version: None,
+        };
+        let prefetch = Prefetch::start(&[mount], &root.join("main.star")).unwrap();
+        prefetch.wait_done();
+        for (path, id) in [
+            (".x/a.star", "github.com/t/p/.x/a.star"),
+            (".y/b.star", "github.com/t/p/.y/b.star"),
+            (".y/c.star", "github.com/t/p/.y/c.star"),
+        ] {
+            assert!(
+                prefetch.take(&root.join(path), id).is_some(),
+                "{path} parsed ahead"
+            );
+        }
+    }
+
+    #[test]
+    fn literal_locators_resolve_lexically() {
+        let prefix = Locator::parse("github.com/t/p").unwrap().unwrap();
+        let mounts = [Mount {
+            prefix: prefix.clone(),
+            dir: PathBuf::from("/pkg"),
+            boundary: prefix,
+            version: None,
+        }];
+        let here = ["src".to_owned(), "x.star".to_owned()];
+        let seg = |v: &[&str]| Some((0, v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>()));
+        assert_eq!(
+            resolve("./y.star", &mounts, 0, &here),
+            seg(&["src", "y.star"])
+        );
+        assert_eq!(
+            resolve("../lib/z.star", &mounts, 0, &here),
+            seg(&["lib", "z.star"])
+        );
+        assert_eq!(resolve("/top.star", &mounts, 0, &here), seg(&["top.star"]));
+        assert_eq!(
+            resolve("github.com/t/p/a/b.star", &mounts, 0, &here),
+            seg(&["a", "b.star"])
+        );
+        assert_eq!(resolve("../../out.star", &mounts, 0, &here), None);
+        assert_eq!(
+            resolve("github.com/other/r/a.star", &mounts, 0, &here),
+            None
+        );
+        assert_eq!(resolve("github.com/t/p/a.star@v1", &mounts, 0, &here), None);
+        assert_eq!(resolve("./data.json", &mounts, 0, &here), None);
     }
 
     #[test]
