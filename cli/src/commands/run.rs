@@ -171,64 +171,65 @@ fn dry_run(args: &RunArgs, interpreted: &Interpreted) -> i32 {
         printer::out(&json_pretty(&doc));
         return 0;
     }
-    print_plan(plan, args.verbosity, &interpreted.package.name);
+    // One write: a plan has thousands of lines and stdout is line-buffered.
+    let mut text = plan_text(plan, args.verbosity, &interpreted.package.name);
     for warning in &plan.warnings {
-        printer::out(&format!("\n[WARN]: {warning}"));
+        text.push_str(&format!("\n[WARN]: {warning}\n"));
     }
-    printer::out("");
+    text.push('\n');
     match &plan.output {
-        Some(output) => printer::out(&format!(
+        Some(output) => text.push_str(&format!(
             "Starlark code successfully run in dry-run mode. Output was:\n{}",
             json_tab_indented(output)
         )),
         None => {
-            printer::out("Starlark code successfully run in dry-run mode. No output was returned.")
+            text.push_str("Starlark code successfully run in dry-run mode. No output was returned.")
         }
     }
+    printer::out(&text);
     0
 }
 
-/// The numbered plan of a dry run.
-fn print_plan(plan: &Plan, verbosity: Verbosity, package: &str) {
+/// The numbered plan of a dry run, one line per `\n`-terminated line.
+fn plan_text(plan: &Plan, verbosity: Verbosity, package: &str) -> String {
+    use std::fmt::Write as _;
     let count = plan.instructions.len();
-    printer::out(&format!(
+    let mut out = String::with_capacity(256 * (count + 1));
+    let _ = writeln!(
+        out,
         "Plan of `{package}`: {count} instruction{}",
         if count == 1 { "" } else { "s" }
-    ));
+    );
     let width = count.to_string().len();
     for (index, instruction) in plan.instructions.iter().enumerate() {
         let number = format!("{:>width$}", index + 1);
-        printer::out("");
-        match verbosity {
-            Verbosity::OutputOnly => {}
-            Verbosity::Executable => {
-                printer::out(&format!("# from {}", instruction.origin));
-                printer::out(&instruction.canonical);
-            }
-            Verbosity::Description => {
-                printer::out(&format!(
-                    "{number}. {}  [{}]",
-                    instruction.description, instruction.origin
-                ));
-                printer::out(&format!(
-                    "{}  > {}",
-                    " ".repeat(width),
-                    report::shorten(&instruction.canonical, 400)
-                ));
-            }
-            Verbosity::Brief | Verbosity::Detailed => {
-                printer::out(&format!(
-                    "{number}. {}  [{}]",
-                    instruction.description, instruction.origin
-                ));
-                printer::out(&format!(
-                    "{}  > {}",
-                    " ".repeat(width),
-                    instruction.canonical
-                ));
-            }
-        }
+        out.push('\n');
+        let _ = match verbosity {
+            Verbosity::OutputOnly => Ok(()),
+            Verbosity::Executable => writeln!(
+                out,
+                "# from {}\n{}",
+                instruction.origin, instruction.canonical
+            ),
+            Verbosity::Description => writeln!(
+                out,
+                "{number}. {}  [{}]\n{}  > {}",
+                instruction.description,
+                instruction.origin,
+                " ".repeat(width),
+                report::shorten(&instruction.canonical, 400)
+            ),
+            Verbosity::Brief | Verbosity::Detailed => writeln!(
+                out,
+                "{number}. {}  [{}]\n{}  > {}",
+                instruction.description,
+                instruction.origin,
+                " ".repeat(width),
+                instruction.canonical
+            ),
+        };
     }
+    out
 }
 
 fn execute(args: &RunArgs, interpreted: &Interpreted) -> i32 {
