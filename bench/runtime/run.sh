@@ -99,7 +99,7 @@ time_hortus() {
 time_process() {
     local start
     start="$(now)"
-    "$@" >/dev/null
+    "$@" >/dev/null || return 1
     seconds_since "$start"
 }
 

@@ -27,7 +27,7 @@ use bollard::models::{
     PortBinding,
 };
 use bollard::query_parameters::{CreateContainerOptionsBuilder, RemoveContainerOptionsBuilder};
-use futures::future::try_join_all;
+use futures::future::{join_all, try_join_all};
 use hortus_runtime::backend::{Backend, BackendError, ContainerSpec, PortRequest};
 use hortus_runtime::docker::DockerBackend;
 
@@ -107,25 +107,30 @@ async fn services(docker: &Docker, count: usize) -> Result<(), Error> {
     let tag = std::process::id();
     let network = format!("bare-bench-{tag}");
     create_network(docker, &network).await?;
+    let names: Vec<String> = (0..count)
+        .map(|index| format!("bare-{tag}-svc-{index}"))
+        .collect();
     let ids = try_join_all(
-        (0..count)
-            .map(|index| create_and_start(docker, &network, format!("bare-{tag}-svc-{index}"))),
+        names
+            .iter()
+            .map(|name| create_and_start(docker, &network, name.clone())),
     )
     .await;
     let remove = RemoveContainerOptionsBuilder::new()
         .force(true)
         .v(true)
         .build();
-    let created: Vec<String> = match &ids {
-        Ok(ids) => ids.clone(),
-        Err(_) => Vec::new(),
-    };
-    try_join_all(
-        created
+    // Remove by name: after a partial failure the ids of the containers that were created
+    // are unknown, and a container left behind would keep the network busy.
+    let removed = join_all(
+        names
             .iter()
-            .map(|id| docker.remove_container(id, Some(remove.clone()))),
+            .map(|name| docker.remove_container(name, Some(remove.clone()))),
     )
-    .await?;
+    .await;
+    if ids.is_ok() {
+        removed.into_iter().collect::<Result<Vec<_>, _>>()?;
+    }
     docker.remove_network(&network).await?;
     ids.map(|_| ())
 }
