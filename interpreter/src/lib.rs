@@ -397,9 +397,14 @@ pub fn interpret(req: &InterpretRequest) -> Result<Interpreted, InterpretError> 
         glue::globals(),
     ));
     state.register_module(&main_id, located.main_loc.clone());
-    state.start_prefetch(&info.main_file);
     let mut options = req.options.clone();
     options.root_package_id = root_id;
+    state.start_prefetch(
+        &info.main_file,
+        &main_id,
+        located.main_loc.clone(),
+        &options,
+    );
     let ctx = EvalContext::new(Box::new(LoaderHandle(Rc::clone(&state))), options);
     let starlark_error = |e: starlark::Error| {
         let sources = state.sources.borrow();

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
 use anyhow::{anyhow, bail};
-use hortus_builtins::context::{EvalContext, PackageLoader, ResolvedLocator};
+use hortus_builtins::context::{EvalContext, EvalOptions, PackageLoader, ResolvedLocator};
 use hortus_stdlib::source::Normalized;
 use starlark::environment::{FrozenModule, Globals, Module};
 use starlark::eval::{Evaluator, FileLoader};
@@ -21,7 +21,7 @@ use crate::cache::PackageCache;
 use crate::diagnostic::{ImportFailure, Sources};
 use crate::locator::{self, Locator, LocatorError, ReplaceMap};
 use crate::manifest;
-use crate::prefetch::{Parsed, Prefetch};
+use crate::prefetch::{Env, Evaluated, Parsed, Prefetch};
 
 /// Compose file names that also make a directory a package (membership check).
 pub const COMPOSE_FILES: [&str; 6] = [
@@ -189,13 +189,7 @@ impl LoaderState {
 
     /// The longest mount containing `loc`.
     fn mount_for(&self, loc: &Locator) -> Option<&Mount> {
-        self.mounts
-            .iter()
-            .filter(|m| {
-                loc.starts_with(&m.prefix)
-                    && (loc.version.is_none() || m.version.is_none() || loc.version == m.version)
-            })
-            .max_by_key(|m| m.prefix.segments().count())
+        mount_for(&self.mounts, loc)
     }
 
     fn resolve_inner(&self, caller: &str, text: &str, access: Access) -> anyhow::Result<Resolved> {
@@ -325,9 +319,41 @@ impl LoaderState {
         );
     }
 
-    /// Starts parsing the mounted packages' files ahead on a second thread.
-    pub fn start_prefetch(&self, main_file: &Path) {
-        *self.prefetch.borrow_mut() = Prefetch::start(&self.mounts, main_file);
+    /// Starts working ahead (parsing, speculative module evaluation) on a second thread.
+    pub fn start_prefetch(
+        &self,
+        main_file: &Path,
+        main_id: &str,
+        main_loc: Option<Locator>,
+        options: &EvalOptions,
+    ) {
+        let Some(main_loc) = main_loc else {
+            return;
+        };
+        *self.prefetch.borrow_mut() = Prefetch::start(Env {
+            mounts: self.mounts.clone(),
+            replace: self.replace.clone(),
+            root_id: self.root_id.clone(),
+            globals: self.globals.clone(),
+            options: options.clone(),
+            main: (main_file.to_path_buf(), main_id.to_owned(), main_loc),
+        });
+    }
+
+    /// Takes over a module evaluated ahead (its source, locator and value).
+    fn adopt(&self, e: Evaluated) {
+        if matches!(
+            self.modules.borrow().get(&e.module_id),
+            Some(ModuleState::Loaded(_))
+        ) {
+            return;
+        }
+        self.record_source(&e.module_id, e.original, e.normalized);
+        self.locs.borrow_mut().insert(e.module_id.clone(), e.loc);
+        self.evaluations.set(self.evaluations.get() + 1);
+        self.modules
+            .borrow_mut()
+            .insert(e.module_id, ModuleState::Loaded(e.module));
     }
 
     /// Stops parsing ahead (at the end of the run).
@@ -367,18 +393,7 @@ impl LoaderState {
         };
         self.evaluations.set(self.evaluations.get() + 1);
         self.stack.borrow_mut().push(module_id.to_owned());
-        let result = Module::with_temp_heap(|module| {
-            {
-                let mut eval = Evaluator::new(&module);
-                eval.extra = Some(ctx);
-                eval.set_loader(&RejectLoad);
-                eval.eval_module(ast, &self.globals)?;
-                expose_private_names(&module, &mut eval, &self.globals);
-            }
-            module
-                .freeze()
-                .map_err(|e| starlark::Error::new_native(anyhow!("{e:?}")))
-        });
+        let result = evaluate_ast(ctx, &self.globals, ast);
         self.stack.borrow_mut().pop();
         result
     }
@@ -421,13 +436,34 @@ impl LoaderState {
             }
             None => {}
         }
+        let ahead = self
+            .prefetch
+            .borrow()
+            .as_ref()
+            .and_then(|p| p.take_module(&resolved.path, &id));
+        if let Some(evaluated) = ahead {
+            let mut found = None;
+            for e in evaluated {
+                if e.module_id == id {
+                    found = Some(e.module.clone());
+                }
+                self.adopt(e);
+            }
+            if let Some(module) = found {
+                return Ok(module);
+            }
+        }
         self.modules
             .borrow_mut()
             .insert(id.clone(), ModuleState::Loading);
         self.locs.borrow_mut().insert(id.clone(), resolved.loc);
         let _ = resolved.remote_root;
+        let path = resolved.path.clone();
         match self.eval_file(ctx, &id, &resolved.path) {
             Ok(module) => {
+                if let Some(p) = self.prefetch.borrow().as_ref() {
+                    p.publish(&path, &id, &module);
+                }
                 self.modules
                     .borrow_mut()
                     .insert(id, ModuleState::Loaded(module.clone()));
@@ -447,6 +483,37 @@ impl LoaderState {
             }
         }
     }
+}
+
+/// The longest mount containing `loc`.
+pub(crate) fn mount_for<'m>(mounts: &'m [Mount], loc: &Locator) -> Option<&'m Mount> {
+    mounts
+        .iter()
+        .filter(|m| {
+            loc.starts_with(&m.prefix)
+                && (loc.version.is_none() || m.version.is_none() || loc.version == m.version)
+        })
+        .max_by_key(|m| m.prefix.segments().count())
+}
+
+/// Evaluates a parsed module with `ctx` as its context and freezes it (all globals public).
+pub(crate) fn evaluate_ast(
+    ctx: &EvalContext,
+    globals: &Globals,
+    ast: AstModule,
+) -> starlark::Result<FrozenModule> {
+    Module::with_temp_heap(|module| {
+        {
+            let mut eval = Evaluator::new(&module);
+            eval.extra = Some(ctx);
+            eval.set_loader(&RejectLoad);
+            eval.eval_module(ast, globals)?;
+            expose_private_names(&module, &mut eval, globals);
+        }
+        module
+            .freeze()
+            .map_err(|e| starlark::Error::new_native(anyhow!("{e:?}")))
+    })
 }
 
 /// Makes `_private` globals public so the module value exposes all names (spec §1.5):
@@ -479,7 +546,7 @@ fn expose_private_names<'v>(
 }
 
 /// `base` joined with path segments.
-fn join(base: &Path, segments: &[String]) -> PathBuf {
+pub(crate) fn join(base: &Path, segments: &[String]) -> PathBuf {
     let mut p = base.to_path_buf();
     for s in segments {
         p.push(s);
@@ -488,7 +555,7 @@ fn join(base: &Path, segments: &[String]) -> PathBuf {
 }
 
 /// The file must stay inside `base` once symlinks are followed.
-fn ensure_inside(base: &Path, path: &Path, text: &str) -> anyhow::Result<()> {
+pub(crate) fn ensure_inside(base: &Path, path: &Path, text: &str) -> anyhow::Result<()> {
     let real = fs_err::canonicalize(path)?;
     let real_base = fs_err::canonicalize(base)?;
     if !real.starts_with(&real_base) {

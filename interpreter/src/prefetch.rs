@@ -1,24 +1,40 @@
-//! Parsing ahead on a second thread.
+//! Working ahead on a second thread: parsing, and evaluating modules speculatively.
 //!
 //! Evaluation is sequential (a module's top level runs when `import_module` reaches it), but
-//! reading, normalising and parsing a `.star` file does not depend on evaluation. While the
-//! main thread evaluates, a background thread walks the packages on disk (the mounts) and
-//! parses their `.star` files; `eval_file` then takes the ready syntax tree instead of
-//! parsing. Nothing observable changes: a file is used only when its path and module id
-//! match what the loader resolved, a file being parsed is waited for, a file not yet reached
-//! is parsed by the main thread itself, and parse errors are always re-derived on the main
-//! thread (so their diagnostics are identical).
+//! most of its cost does not depend on that order. While the main thread evaluates, a
+//! background thread
+//!
+//! 1. follows the literal `import_module("...")` calls from the main file depth first (the
+//!    order evaluation reaches them), reading, normalising and parsing each module;
+//! 2. evaluates those modules itself, from the last one back, so that the two threads meet
+//!    in the middle; and
+//! 3. parses the other `.star` files under the mounts.
+//!
+//! Nothing observable changes. A module's top level cannot touch the plan (there is no
+//! `plan` outside `run`), so evaluating it early or on another thread gives the same frozen
+//! module. The background thread resolves imports with the loader's rules for mounted
+//! packages only (same-package ban, package boundary, `replace`, sandbox); anything else
+//! (remote packages, a failing or cyclic module, a warning, an error of any kind) abandons
+//! the speculation and the main thread does that module itself, exactly as without this
+//! module, so every error keeps its diagnostics. Results are used only when their path and
+//! module id match what the main thread's loader resolved; a module the background thread
+//! is evaluating is waited for; the background thread never waits for the main thread.
 
+use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
+use anyhow::anyhow;
+use hortus_builtins::context::{EvalContext, EvalOptions, PackageLoader, ResolvedLocator};
 use hortus_stdlib::source::Normalized;
+use starlark::environment::{FrozenModule, Globals};
 use starlark::syntax::AstModule;
 
-use crate::loader::Mount;
-use crate::locator::Locator;
+use crate::loader::{Mount, ensure_inside, evaluate_ast, join, mount_for};
+use crate::locator::{self, Locator, ReplaceMap};
 
 /// Upper bounds on what is parsed ahead (huge repositories are not walked whole).
 const MAX_FILES: usize = 4000;
@@ -31,56 +47,112 @@ pub struct Parsed {
     pub ast: AstModule,
 }
 
+/// A module evaluated by the background thread.
+pub struct Evaluated {
+    pub module_id: String,
+    pub loc: Locator,
+    pub module: FrozenModule,
+    pub original: String,
+    pub normalized: Normalized,
+    /// Paths of the modules it imported (evaluated before it).
+    deps: Vec<PathBuf>,
+}
+
 enum Slot {
     /// The background thread is parsing it.
     Parsing,
     /// Parsed under this module id (`None`: it did not parse; the main thread re-parses).
     Done(String, Option<Box<Parsed>>),
-    /// The main thread owns it (took it, or parses it itself).
+    /// Someone took it or parses it themselves.
     Taken,
 }
 
+enum ModSlot {
+    /// The main thread evaluates it (under this id).
+    Main(String),
+    /// The main thread evaluated it.
+    MainDone(String, FrozenModule),
+    /// The background thread is evaluating it.
+    Background,
+    /// The background thread evaluated it; not yet handed over.
+    Done(Box<Evaluated>),
+    /// Handed over to the main thread.
+    Taken(String, FrozenModule),
+    /// The background thread gave up on it.
+    Abandoned,
+}
+
+#[derive(Default)]
+struct Table {
+    parsed: HashMap<PathBuf, Slot>,
+    modules: HashMap<PathBuf, ModSlot>,
+}
+
 struct Shared {
-    slots: Mutex<HashMap<PathBuf, Slot>>,
+    table: Mutex<Table>,
     ready: Condvar,
     stop: AtomicBool,
-    /// The background thread went through its whole list.
+    /// The background thread went through its whole list (or ended).
     done: AtomicBool,
 }
 
 impl Shared {
-    fn lock(&self) -> MutexGuard<'_, HashMap<PathBuf, Slot>> {
-        self.slots
+    fn lock(&self) -> MutexGuard<'_, Table> {
+        self.table
             .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn wait<'a>(&self, guard: MutexGuard<'a, Table>) -> MutexGuard<'a, Table> {
+        self.ready
+            .wait(guard)
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 
-/// Handle to the background parser; dropping it stops the thread at the next file.
+/// What the background thread needs to resolve and evaluate like the loader.
+pub struct Env {
+    pub mounts: Vec<Mount>,
+    pub replace: ReplaceMap,
+    pub root_id: Option<String>,
+    pub globals: Globals,
+    pub options: EvalOptions,
+    /// The main file: its path, module id and locator.
+    pub main: (PathBuf, String, Locator),
+}
+
+/// Handle to the background thread; dropping it stops the thread at the next module.
 pub struct Prefetch {
     shared: Arc<Shared>,
 }
 
 impl Prefetch {
-    /// Starts parsing the `.star` files under the mounts' directories (except `skip`, which
-    /// the main thread is about to parse itself).
-    pub fn start(mounts: &[Mount], skip: &Path) -> Option<Prefetch> {
-        if mounts.is_empty() {
+    /// Starts working ahead from the main file (which the main thread parses itself).
+    pub fn start(env: Env) -> Option<Prefetch> {
+        if env.mounts.is_empty() {
             return None;
         }
         let shared = Arc::new(Shared {
-            slots: Mutex::new(HashMap::new()),
+            table: Mutex::new(Table::default()),
             ready: Condvar::new(),
             stop: AtomicBool::new(false),
             done: AtomicBool::new(false),
         });
-        shared.lock().insert(skip.to_path_buf(), Slot::Taken);
-        let mounts = mounts.to_vec();
-        let main = skip.to_path_buf();
+        {
+            let mut table = shared.lock();
+            table.parsed.insert(env.main.0.clone(), Slot::Taken);
+            table
+                .modules
+                .insert(env.main.0.clone(), ModSlot::Main(env.main.1.clone()));
+        }
         let worker = Arc::clone(&shared);
+        let env = Arc::new(env);
         std::thread::Builder::new()
             .name("hortus-prefetch".to_owned())
-            .spawn(move || work(&worker, &mounts, &main))
+            .spawn(move || {
+                let _end = EndGuard(Arc::clone(&worker));
+                work(&worker, &env);
+            })
             .ok()?;
         Some(Prefetch { shared })
     }
@@ -88,20 +160,19 @@ impl Prefetch {
     /// The parsed file at `path` if it was parsed ahead under `module_id`; waits when it is
     /// being parsed right now. `None` means: read and parse it yourself.
     pub fn take(&self, path: &Path, module_id: &str) -> Option<Parsed> {
-        let mut slots = self.shared.lock();
+        let mut table = self.shared.lock();
         loop {
-            match slots.get_mut(path) {
+            match table.parsed.get_mut(path) {
                 None => {
-                    slots.insert(path.to_path_buf(), Slot::Taken);
+                    table.parsed.insert(path.to_path_buf(), Slot::Taken);
                     return None;
                 }
                 Some(Slot::Taken) => return None,
                 Some(Slot::Parsing) => {
-                    slots = self
-                        .shared
-                        .ready
-                        .wait(slots)
-                        .unwrap_or_else(std::sync::PoisonError::into_inner);
+                    if self.shared.done.load(Ordering::Acquire) {
+                        return None;
+                    }
+                    table = self.shared.wait(table);
                 }
                 Some(slot @ Slot::Done(..)) => {
                     let Slot::Done(id, parsed) = std::mem::replace(slot, Slot::Taken) else {
@@ -112,15 +183,75 @@ impl Prefetch {
             }
         }
     }
+
+    /// The module at `path` if the background thread evaluated it under `module_id`, with
+    /// the modules it imported that the main thread does not have yet (dependencies first);
+    /// waits while it is being evaluated. `None` means: evaluate it yourself (it is then
+    /// reserved for the main thread; report the result with [`Prefetch::publish`]).
+    pub fn take_module(&self, path: &Path, module_id: &str) -> Option<Vec<Evaluated>> {
+        let mut table = self.shared.lock();
+        loop {
+            match table.modules.get(path) {
+                None | Some(ModSlot::Abandoned) => {
+                    table
+                        .modules
+                        .insert(path.to_path_buf(), ModSlot::Main(module_id.to_owned()));
+                    return None;
+                }
+                Some(ModSlot::Background) => {
+                    if self.shared.done.load(Ordering::Acquire) {
+                        return None;
+                    }
+                    table = self.shared.wait(table);
+                }
+                Some(ModSlot::Done(e)) if e.module_id == module_id => {
+                    let mut out = Vec::new();
+                    hand_over(&mut table, path, &mut out);
+                    return Some(out);
+                }
+                Some(_) => return None,
+            }
+        }
+    }
+
+    /// Records a module the main thread evaluated, for the background thread's imports.
+    pub fn publish(&self, path: &Path, module_id: &str, module: &FrozenModule) {
+        let mut table = self.shared.lock();
+        if matches!(table.modules.get(path), Some(ModSlot::Main(id)) if id == module_id) {
+            table.modules.insert(
+                path.to_path_buf(),
+                ModSlot::MainDone(module_id.to_owned(), module.clone()),
+            );
+        }
+    }
+}
+
+/// Moves the evaluated module at `path` and its not yet handed over dependencies into `out`
+/// (dependencies first), marking them taken.
+fn hand_over(table: &mut Table, path: &Path, out: &mut Vec<Evaluated>) {
+    let Some(slot) = table.modules.get_mut(path) else {
+        return;
+    };
+    let ModSlot::Done(e) = slot else {
+        return;
+    };
+    let taken = ModSlot::Taken(e.module_id.clone(), e.module.clone());
+    let ModSlot::Done(e) = std::mem::replace(slot, taken) else {
+        return;
+    };
+    for dep in &e.deps {
+        hand_over(table, dep, out);
+    }
+    out.push(*e);
 }
 
 #[cfg(test)]
 impl Prefetch {
-    /// Waits until the background thread has been through every file.
+    /// Waits until the background thread has been through everything.
     fn wait_done(&self) {
-        let mut slots = self.shared.lock();
+        let mut table = self.shared.lock();
         while !self.shared.done.load(Ordering::Acquire) {
-            slots = self.shared.ready.wait(slots).unwrap();
+            table = self.shared.wait(table);
         }
     }
 }
@@ -131,35 +262,86 @@ impl Drop for Prefetch {
     }
 }
 
-/// Parses ahead in evaluation order: first the modules reachable from the main file through
-/// literal `import_module("...")` calls, depth first in source order (the order evaluation
-/// reaches them), then every other `.star` file under the mounts.
-fn work(shared: &Shared, mounts: &[Mount], main: &Path) {
-    let mut seen: HashSet<PathBuf> = HashSet::new();
-    let mut stack: Vec<(usize, Vec<String>)> = Vec::new();
-    if let Some((mount, segments)) = mount_of(mounts, main)
-        && let Ok(text) = std::fs::read_to_string(main)
-    {
-        seen.insert(main.to_path_buf());
-        push_imports(&text, mounts, mount, &segments, &mut stack);
+/// Marks the background thread's end (even on a panic): nothing is waited for any more.
+struct EndGuard(Arc<Shared>);
+
+impl Drop for EndGuard {
+    fn drop(&mut self) {
+        let mut table = self.0.lock();
+        for slot in table.modules.values_mut() {
+            if matches!(slot, ModSlot::Background) {
+                *slot = ModSlot::Abandoned;
+            }
+        }
+        for slot in table.parsed.values_mut() {
+            if matches!(slot, Slot::Parsing) {
+                *slot = Slot::Taken;
+            }
+        }
+        self.0.done.store(true, Ordering::Release);
+        drop(table);
+        self.0.ready.notify_all();
     }
-    while let Some((index, segments)) = stack.pop() {
+}
+
+/// A module to work on: its locator, module id and path.
+#[derive(Clone)]
+struct Target {
+    loc: Locator,
+    id: String,
+    path: PathBuf,
+}
+
+fn work(shared: &Arc<Shared>, env: &Arc<Env>) {
+    // The modules reachable through literal imports, in evaluation order (depth first).
+    let (main_path, main_id, main_loc) = &env.main;
+    let mut seen: HashSet<PathBuf> = HashSet::from([main_path.clone()]);
+    let mut order: Vec<Target> = Vec::new();
+    let mut stack: Vec<Target> = Vec::new();
+    if let Ok(text) = std::fs::read_to_string(main_path) {
+        push_imports(&text, env, main_id, main_loc, &mut stack);
+    }
+    while let Some(target) = stack.pop() {
+        if !seen.insert(target.path.clone()) {
+            continue;
+        }
+        if let Ok(text) = std::fs::read_to_string(&target.path) {
+            push_imports(&text, env, &target.id, &target.loc, &mut stack);
+        }
+        order.push(target);
+    }
+    // Parse from the front, keeping a few modules ready ahead of the main thread, and
+    // evaluate from the back: the two threads meet in the middle.
+    const READY_AHEAD: usize = 4;
+    let (mut front, mut back) = (0usize, order.len());
+    while back > 0 {
         if shared.stop.load(Ordering::Relaxed) {
             return;
         }
-        let Some(mount) = mounts.get(index) else {
-            continue;
+        let ready = {
+            let table = shared.lock();
+            order
+                .get(..front)
+                .unwrap_or_default()
+                .iter()
+                .filter(|t| matches!(table.parsed.get(&t.path), Some(Slot::Done(..))))
+                .count()
         };
-        let path = join(&mount.dir, &segments);
-        if !seen.insert(path.clone()) {
-            continue;
-        }
-        if let Some(text) = process(shared, &path, &module_id(mount, &segments)) {
-            push_imports(&text, mounts, index, &segments, &mut stack);
+        if front < back && ready < READY_AHEAD {
+            if let Some(target) = order.get(front) {
+                process(shared, &target.path, &target.id);
+            }
+            front += 1;
+        } else {
+            back -= 1;
+            if let Some(target) = order.get(back) {
+                let _ = speculate(shared, env, target, &[]);
+            }
         }
     }
+    // Parse the rest.
     let mut files = Vec::new();
-    for mount in mounts {
+    for mount in &env.mounts {
         collect(&mount.dir, &mut Vec::new(), mount, &mut files);
     }
     for (path, module_id) in files {
@@ -170,55 +352,199 @@ fn work(shared: &Shared, mounts: &[Mount], main: &Path) {
             process(shared, &path, &module_id);
         }
     }
-    let _guard = shared.lock();
-    shared.done.store(true, Ordering::Release);
-    shared.ready.notify_all();
 }
 
-/// Parses `path` unless the main thread has claimed it; returns the file's text either way
-/// (for following its imports).
-fn process(shared: &Shared, path: &Path, module_id: &str) -> Option<String> {
+/// Evaluates `target` (and, through its imports, its dependencies) unless someone else has
+/// it; `None` when it is not available to the background thread.
+fn speculate(
+    shared: &Arc<Shared>,
+    env: &Arc<Env>,
+    target: &Target,
+    ancestors: &[PathBuf],
+) -> Option<FrozenModule> {
     {
-        let mut slots = shared.lock();
-        if slots.contains_key(path) {
-            drop(slots);
-            return std::fs::read_to_string(path).ok();
+        let mut table = shared.lock();
+        match table.modules.get(&target.path) {
+            Some(ModSlot::MainDone(id, m) | ModSlot::Taken(id, m)) if *id == target.id => {
+                return Some(m.clone());
+            }
+            Some(ModSlot::Done(e)) if e.module_id == target.id => return Some(e.module.clone()),
+            None | Some(ModSlot::Abandoned) => {
+                table
+                    .modules
+                    .insert(target.path.clone(), ModSlot::Background);
+            }
+            Some(_) => return None,
         }
-        slots.insert(path.to_path_buf(), Slot::Parsing);
     }
-    let parsed = parse(path, module_id).map(Box::new);
-    let text = parsed.as_ref().map(|p| p.original.clone());
-    shared
-        .lock()
-        .insert(path.to_path_buf(), Slot::Done(module_id.to_owned(), parsed));
+    let result = evaluate(shared, env, target, ancestors);
+    let mut table = shared.lock();
+    let module = match result {
+        Some(e) => {
+            let module = e.module.clone();
+            table
+                .modules
+                .insert(target.path.clone(), ModSlot::Done(Box::new(e)));
+            Some(module)
+        }
+        None => {
+            table
+                .modules
+                .insert(target.path.clone(), ModSlot::Abandoned);
+            None
+        }
+    };
+    drop(table);
     shared.ready.notify_all();
-    text.or_else(|| std::fs::read_to_string(path).ok())
+    module
 }
 
-/// The mount holding `path` and the path's segments below the mount's directory.
-fn mount_of(mounts: &[Mount], path: &Path) -> Option<(usize, Vec<String>)> {
-    mounts
-        .iter()
-        .enumerate()
-        .filter_map(|(index, mount)| {
-            let rest = path.strip_prefix(&mount.dir).ok()?;
-            let segments: Option<Vec<String>> = rest
-                .components()
-                .map(|c| c.as_os_str().to_str().map(str::to_owned))
-                .collect();
-            Some((index, segments?))
-        })
-        .max_by_key(|(index, _)| mounts.get(*index).map_or(0, |m| m.dir.components().count()))
+fn evaluate(
+    shared: &Arc<Shared>,
+    env: &Arc<Env>,
+    target: &Target,
+    ancestors: &[PathBuf],
+) -> Option<Evaluated> {
+    let parsed = {
+        let mut table = shared.lock();
+        match table.parsed.insert(target.path.clone(), Slot::Taken) {
+            Some(Slot::Done(id, Some(parsed))) if id == target.id => Some(*parsed),
+            _ => None,
+        }
+    };
+    let Parsed {
+        original,
+        normalized,
+        ast,
+    } = match parsed {
+        Some(parsed) => parsed,
+        None => parse(&target.path, &target.id)?,
+    };
+    let mut chain = ancestors.to_vec();
+    chain.push(target.path.clone());
+    let deps = Rc::new(RefCell::new(Vec::new()));
+    let loader = SpeculativeLoader {
+        shared: Arc::clone(shared),
+        env: Arc::clone(env),
+        target: target.clone(),
+        ancestors: chain,
+        deps: Rc::clone(&deps),
+    };
+    let ctx = EvalContext::new(Box::new(loader), env.options.clone());
+    let module = evaluate_ast(&ctx, &env.globals, ast).ok()?;
+    let plan = ctx.take_plan();
+    if !plan.instructions.is_empty() || !plan.warnings.is_empty() {
+        return None;
+    }
+    let deps = deps.take();
+    Some(Evaluated {
+        module_id: target.id.clone(),
+        loc: target.loc.clone(),
+        module,
+        original,
+        normalized,
+        deps,
+    })
 }
 
-/// Pushes the targets of literal `import_module("...")` calls in `text` (a file at
-/// `segments` inside mount `index`) so that the first one is popped first.
+/// The loader of a speculative evaluation: mounted packages only, never waiting.
+struct SpeculativeLoader {
+    shared: Arc<Shared>,
+    env: Arc<Env>,
+    /// The module being evaluated.
+    target: Target,
+    /// Its path and its importers' (a cycle abandons the speculation).
+    ancestors: Vec<PathBuf>,
+    /// The modules it imported.
+    deps: Rc<RefCell<Vec<PathBuf>>>,
+}
+
+impl SpeculativeLoader {
+    fn resolve_here(&self, caller: &str, locator: &str) -> anyhow::Result<Target> {
+        if caller != self.target.id {
+            return Err(anyhow!("speculation: import from another module"));
+        }
+        resolve(&self.env, caller, &self.target.loc, locator)
+            .ok_or_else(|| anyhow!("speculation: not resolvable ahead"))
+    }
+}
+
+impl PackageLoader for SpeculativeLoader {
+    fn resolve(&self, _caller: &str, _locator: &str) -> anyhow::Result<ResolvedLocator> {
+        Err(anyhow!("speculation: resolve"))
+    }
+
+    fn read_file(&self, caller: &str, locator: &str) -> anyhow::Result<String> {
+        let target = self.resolve_here(caller, locator)?;
+        let bytes = std::fs::read(&target.path)?;
+        Ok(String::from_utf8(bytes)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
+    }
+
+    fn import_module(
+        &self,
+        _ctx: &EvalContext,
+        caller: &str,
+        locator: &str,
+    ) -> starlark::Result<FrozenModule> {
+        let target = self
+            .resolve_here(caller, locator)
+            .map_err(starlark::Error::new_native)?;
+        if self.ancestors.contains(&target.path) {
+            return Err(starlark::Error::new_native(anyhow!("speculation: cycle")));
+        }
+        let module = speculate(&self.shared, &self.env, &target, &self.ancestors)
+            .ok_or_else(|| starlark::Error::new_native(anyhow!("speculation: abandoned")))?;
+        self.deps.borrow_mut().push(target.path);
+        Ok(module)
+    }
+
+    fn exposes_private_names(&self) -> bool {
+        true
+    }
+}
+
+/// Resolves `text` as written in module `caller_id` (at `caller_loc`) the way the loader
+/// does for a file of a mounted package; `None` for anything else (remote packages, errors),
+/// which the main thread then resolves itself.
+fn resolve(env: &Env, caller_id: &str, caller_loc: &Locator, text: &str) -> Option<Target> {
+    let loc = match Locator::parse(text).ok()? {
+        Some(abs) => {
+            locator::check_same_package_ban(env.root_id.as_deref(), caller_id, text).ok()?;
+            abs
+        }
+        None => {
+            let loc = locator::resolve_relative(caller_loc, text).ok()?;
+            if let Some(mount) = mount_for(&env.mounts, caller_loc)
+                && !loc.starts_with(&mount.boundary)
+            {
+                return None;
+            }
+            loc
+        }
+    };
+    let loc = env.replace.apply(&loc);
+    let mount = mount_for(&env.mounts, &loc)?;
+    let path = join(&mount.dir, &loc.rest_after(&mount.prefix));
+    if !path.is_file() {
+        return None;
+    }
+    ensure_inside(&mount.dir, &path, text).ok()?;
+    Some(Target {
+        id: loc.to_string(),
+        loc,
+        path,
+    })
+}
+
+/// Pushes the targets of literal `import_module("...")` calls in `text` (module `caller_id`
+/// at `caller_loc`) so that the first one is popped first.
 fn push_imports(
     text: &str,
-    mounts: &[Mount],
-    index: usize,
-    segments: &[String],
-    stack: &mut Vec<(usize, Vec<String>)>,
+    env: &Env,
+    caller_id: &str,
+    caller_loc: &Locator,
+    stack: &mut Vec<Target>,
 ) {
     let mut found = Vec::new();
     let mut rest = text;
@@ -233,73 +559,32 @@ fn push_imports(
             continue;
         };
         let literal = body.get(..end).unwrap_or_default();
-        if let Some(target) = resolve(literal, mounts, index, segments) {
+        if let Some(target) = resolve(env, caller_id, caller_loc, literal) {
             found.push(target);
         }
     }
     stack.extend(found.into_iter().rev());
 }
 
-/// Where a literal locator points, lexically (the loader's own resolution decides what is
-/// used; a wrong guess only costs a parse nobody takes).
-fn resolve(
-    literal: &str,
-    mounts: &[Mount],
-    index: usize,
-    segments: &[String],
-) -> Option<(usize, Vec<String>)> {
-    if literal.is_empty() || literal.contains('@') || literal.contains("://") {
-        return None;
-    }
-    let (index, mut base, rel) = if literal.starts_with("github.com/") {
-        let (index, mount) = mounts
-            .iter()
-            .enumerate()
-            .filter(|(_, m)| {
-                let prefix = m.prefix.unversioned();
-                literal.len() > prefix.len()
-                    && literal.starts_with(&prefix)
-                    && literal.as_bytes().get(prefix.len()) == Some(&b'/')
-            })
-            .max_by_key(|(_, m)| m.prefix.path.len())?;
-        let prefix_len = mount.prefix.unversioned().len() + 1;
-        (index, Vec::new(), literal.get(prefix_len..)?)
-    } else if let Some(rooted) = literal.strip_prefix('/') {
-        (index, Vec::new(), rooted)
-    } else {
-        let dir = segments.get(..segments.len().saturating_sub(1))?.to_vec();
-        (index, dir, literal)
-    };
-    for part in rel.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                base.pop()?;
-            }
-            name => base.push(name.to_owned()),
+/// Parses `path` unless it was claimed; returns the file's text either way (for following
+/// its imports).
+fn process(shared: &Shared, path: &Path, module_id: &str) -> Option<String> {
+    {
+        let mut table = shared.lock();
+        if table.parsed.contains_key(path) {
+            drop(table);
+            return std::fs::read_to_string(path).ok();
         }
+        table.parsed.insert(path.to_path_buf(), Slot::Parsing);
     }
-    base.last()
-        .is_some_and(|n| n.ends_with(".star"))
-        .then_some((index, base))
-}
-
-fn join(dir: &Path, segments: &[String]) -> PathBuf {
-    let mut path = dir.to_path_buf();
-    path.extend(segments);
-    path
-}
-
-/// The module id the loader gives the file at `segments` inside `mount`.
-fn module_id(mount: &Mount, segments: &[String]) -> String {
-    let mut path = mount.prefix.path.clone();
-    path.extend(segments.iter().cloned());
-    Locator {
-        path,
-        version: mount.version.clone(),
-        ..mount.prefix.clone()
-    }
-    .to_string()
+    let parsed = parse(path, module_id).map(Box::new);
+    let text = parsed.as_ref().map(|p| p.original.clone());
+    shared
+        .lock()
+        .parsed
+        .insert(path.to_path_buf(), Slot::Done(module_id.to_owned(), parsed));
+    shared.ready.notify_all();
+    text.or_else(|| std::fs::read_to_string(path).ok())
 }
 
 fn parse(path: &Path, module_id: &str) -> Option<Parsed> {
@@ -312,6 +597,18 @@ fn parse(path: &Path, module_id: &str) -> Option<Parsed> {
         normalized,
         ast,
     })
+}
+
+/// The module id the loader gives the file at `segments` inside `mount`.
+fn module_id(mount: &Mount, segments: &[String]) -> String {
+    let mut path = mount.prefix.path.clone();
+    path.extend(segments.iter().cloned());
+    Locator {
+        path,
+        version: mount.version.clone(),
+        ..mount.prefix.clone()
+    }
+    .to_string()
 }
 
 /// Lists `.star` files under `dir` (no hidden directories, no symlinks) with the module id
@@ -367,22 +664,196 @@ mod tests {
         std::fs::write(p, text).unwrap();
     }
 
-    #[test]
-    fn files_are_parsed_ahead_under_their_module_ids() {
+    /// A package `github.com/t/p` in a temporary directory, and the background thread's
+    /// environment for it.
+    fn package(files: &[(&str, &str)]) -> (tempfile::TempDir, PathBuf, Env) {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path().canonicalize().unwrap();
-        write(&root, "main.star", "def run(plan):\n    pass\n");
-        write(&root, "lib/a.star", "A = 1\n");
-        write(&root, "lib/b.star", "B = \tsyntax error here (\n");
-        write(&root, ".hidden/c.star", "C = 3\n");
+        for (path, text) in files {
+            write(&root, path, text);
+        }
         let prefix = Locator::parse("github.com/t/p").unwrap().unwrap();
-        let mount = Mount {
-            prefix: prefix.clone(),
-            dir: root.clone(),
-            boundary: prefix,
-            version: None,
+        let main_loc = Locator::parse("github.com/t/p/main.star").unwrap().unwrap();
+        let env = Env {
+            mounts: vec![Mount {
+                prefix: prefix.clone(),
+                dir: root.clone(),
+                boundary: prefix,
+                version: None,
+            }],
+            replace: ReplaceMap::default(),
+            root_id: Some("github.com/t/p".to_owned()),
+            globals: crate::glue::globals(),
+            options: EvalOptions {
+                root_package_id: Some("github.com/t/p".to_owned()),
+                ..EvalOptions::default()
+            },
+            main: (
+                root.join("main.star"),
+                "github.com/t/p/main.star".to_owned(),
+                main_loc,
+            ),
         };
-        let prefetch = Prefetch::start(&[mount], &root.join("main.star")).unwrap();
+        (dir, root, env)
+    }
+
+    fn ids(list: &[Evaluated]) -> Vec<&str> {
+        list.iter().map(|e| e.module_id.as_str()).collect()
+    }
+
+    #[test]
+    fn imported_modules_are_evaluated_ahead_with_their_dependencies() {
+        // Hidden directories are not walked: only following the imports finds these.
+        let (_dir, root, env) = package(&[
+            (
+                "main.star",
+                "a = import_module(\"./.x/a.star\")\ndef run(plan):\n    pass\n",
+            ),
+            (
+                ".x/a.star",
+                "b = import_module('../.y/b.star')\nc = import_module(\"/.y/c.star\")\nA = b.B + c.C\n",
+            ),
+            (".y/b.star", "B = 1\n_hidden = 2\n"),
+            (".y/c.star", "C = 2\n"),
+        ]);
+        let prefetch = Prefetch::start(env).unwrap();
+        prefetch.wait_done();
+        let list = prefetch
+            .take_module(&root.join(".x/a.star"), "github.com/t/p/.x/a.star")
+            .expect("evaluated ahead");
+        assert_eq!(
+            ids(&list),
+            [
+                "github.com/t/p/.y/b.star",
+                "github.com/t/p/.y/c.star",
+                "github.com/t/p/.x/a.star"
+            ]
+        );
+        let a = &list[2];
+        assert_eq!(
+            a.original,
+            std::fs::read_to_string(root.join(".x/a.star")).unwrap()
+        );
+        let value = a.module.get("A").unwrap();
+        assert_eq!(value.value().unpack_i32(), Some(3));
+        // Private globals are public, as the loader makes them.
+        assert!(list[0].module.get("_hidden").is_ok());
+        // Handed over once.
+        assert!(
+            prefetch
+                .take_module(&root.join(".y/b.star"), "github.com/t/p/.y/b.star")
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn failures_cycles_and_remote_imports_are_left_to_the_main_thread() {
+        let (_dir, root, env) = package(&[
+            (
+                "main.star",
+                "a = import_module(\"./a.star\")\nb = import_module(\"./b.star\")\nc = import_module(\"./c.star\")\nd = import_module(\"./d.star\")\n",
+            ),
+            ("a.star", "X = 1 // 0\n"),
+            ("b.star", "c = import_module(\"./c.star\")\n"),
+            ("c.star", "b = import_module(\"./b.star\")\n"),
+            (
+                "d.star",
+                "r = import_module(\"github.com/other/repo/x.star\")\n",
+            ),
+        ]);
+        let prefetch = Prefetch::start(env).unwrap();
+        prefetch.wait_done();
+        for name in ["a", "b", "c", "d"] {
+            let id = format!("github.com/t/p/{name}.star");
+            assert!(
+                prefetch
+                    .take_module(&root.join(format!("{name}.star")), &id)
+                    .is_none(),
+                "{name} left to the main thread"
+            );
+        }
+    }
+
+    #[test]
+    fn a_module_claimed_by_the_main_thread_is_used_by_the_background_thread() {
+        let (_dir, root, env) = package(&[
+            ("main.star", "a = import_module(\"./a.star\")\n"),
+            ("a.star", "l = import_module(\"./l.star\")\nA = l.L\n"),
+            ("l.star", "L = [1]\n"),
+        ]);
+        // The main thread claims `l.star` first and publishes its own module.
+        let main_l = {
+            starlark::environment::Module::with_temp_heap(|module| {
+                module.set("L", module.heap().alloc(7));
+                module.freeze()
+            })
+            .unwrap()
+        };
+        let l_path = root.join("l.star");
+        let prefetch = Prefetch::start(env).unwrap();
+        let claimed = prefetch.take_module(&l_path, "github.com/t/p/l.star");
+        if claimed.is_none() {
+            prefetch.publish(&l_path, "github.com/t/p/l.star", &main_l);
+            prefetch.wait_done();
+            let list = prefetch
+                .take_module(&root.join("a.star"), "github.com/t/p/a.star")
+                .expect("a evaluated with the main thread's l");
+            assert_eq!(ids(&list), ["github.com/t/p/a.star"]);
+            assert_eq!(
+                list[0].module.get("A").unwrap().value().unpack_i32(),
+                Some(7)
+            );
+        }
+    }
+
+    #[test]
+    fn locators_resolve_like_the_loader_for_mounted_files() {
+        let (_dir, root, env) = package(&[
+            ("main.star", ""),
+            ("src/x.star", ""),
+            ("src/y.star", ""),
+            ("lib/z.star", ""),
+            ("top.star", ""),
+        ]);
+        let here = Locator::parse("github.com/t/p/src/x.star")
+            .unwrap()
+            .unwrap();
+        let caller = "github.com/t/p/src/x.star";
+        let path = |text: &str| resolve(&env, caller, &here, text).map(|t| (t.id, t.path));
+        assert_eq!(
+            path("./y.star"),
+            Some((
+                "github.com/t/p/src/y.star".to_owned(),
+                root.join("src/y.star")
+            ))
+        );
+        assert_eq!(
+            path("../lib/z.star"),
+            Some((
+                "github.com/t/p/lib/z.star".to_owned(),
+                root.join("lib/z.star")
+            ))
+        );
+        assert_eq!(
+            path("/top.star"),
+            Some(("github.com/t/p/top.star".to_owned(), root.join("top.star")))
+        );
+        // The root package's own absolute locators are banned; missing files, escapes and
+        // other repositories are the main thread's business.
+        assert_eq!(path("github.com/t/p/lib/z.star"), None);
+        assert_eq!(path("./missing.star"), None);
+        assert_eq!(path("../../../out.star"), None);
+        assert_eq!(path("github.com/other/r/a.star"), None);
+    }
+
+    #[test]
+    fn files_are_parsed_ahead_under_their_module_ids() {
+        let (_dir, root, env) = package(&[
+            ("main.star", "def run(plan):\n    pass\n"),
+            ("lib/a.star", "A = 1\n"),
+            ("lib/b.star", "B = \tsyntax error here (\n"),
+        ]);
+        let prefetch = Prefetch::start(env).unwrap();
         prefetch.wait_done();
         // The main file is left to the caller.
         assert!(
@@ -390,7 +861,18 @@ mod tests {
                 .take(&root.join("main.star"), "github.com/t/p/main.star")
                 .is_none()
         );
-        // A module is handed over once, under the id the loader would give it.
+        // Not imported: parsed, handed over once, only under its own id.
+        assert!(
+            prefetch
+                .take(&root.join("lib/a.star"), "github.com/other/p/lib/a.star")
+                .is_none()
+        );
+        let (_dir, root, env) = package(&[
+            ("main.star", "def run(plan):\n    pass\n"),
+            ("lib/a.star", "A = 1\n"),
+        ]);
+        let prefetch = Prefetch::start(env).unwrap();
+        prefetch.wait_done();
         let parsed = prefetch
             .take(&root.join("lib/a.star"), "github.com/t/p/lib/a.star")
             .expect("parsed ahead");
@@ -404,103 +886,6 @@ mod tests {
         assert!(
             prefetch
                 .take(&root.join("lib/b.star"), "github.com/t/p/lib/b.star")
-                .is_none()
-        );
-        // Hidden directories are not walked: the caller parses it itself.
-        assert!(
-            prefetch
-                .take(
-                    &root.join(".hidden/c.star"),
-                    "github.com/t/p/.hidden/c.star"
-                )
-                .is_none()
-        );
-    }
-
-    #[test]
-    fn imports_are_followed_from_the_main_file() {
-        let dir = tempfile::tempdir().unwrap();
-        let root = dir.path().canonicalize().unwrap();
-        // Hidden directories are not walked, so only following the imports finds these.
-        write(&root, "main.star", "a = import_module(\"./.x/a.star\")\n");
-        write(
-            &root,
-            ".x/a.star",
-            "b = import_module('../.y/b.star')\nc = import_module(\"github.com/t/p/.y/c.star\")\n",
-        );
-        write(&root, ".y/b.star", "B = 1\n");
-        write(&root, ".y/c.star", "C = 1\n");
-        let prefix = Locator::parse("github.com/t/p").unwrap().unwrap();
-        let mount = Mount {
-            prefix: prefix.clone(),
-            dir: root.clone(),
-            boundary: prefix,
-            version: None,
-        };
-        let prefetch = Prefetch::start(&[mount], &root.join("main.star")).unwrap();
-        prefetch.wait_done();
-        for (path, id) in [
-            (".x/a.star", "github.com/t/p/.x/a.star"),
-            (".y/b.star", "github.com/t/p/.y/b.star"),
-            (".y/c.star", "github.com/t/p/.y/c.star"),
-        ] {
-            assert!(
-                prefetch.take(&root.join(path), id).is_some(),
-                "{path} parsed ahead"
-            );
-        }
-    }
-
-    #[test]
-    fn literal_locators_resolve_lexically() {
-        let prefix = Locator::parse("github.com/t/p").unwrap().unwrap();
-        let mounts = [Mount {
-            prefix: prefix.clone(),
-            dir: PathBuf::from("/pkg"),
-            boundary: prefix,
-            version: None,
-        }];
-        let here = ["src".to_owned(), "x.star".to_owned()];
-        let seg = |v: &[&str]| Some((0, v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>()));
-        assert_eq!(
-            resolve("./y.star", &mounts, 0, &here),
-            seg(&["src", "y.star"])
-        );
-        assert_eq!(
-            resolve("../lib/z.star", &mounts, 0, &here),
-            seg(&["lib", "z.star"])
-        );
-        assert_eq!(resolve("/top.star", &mounts, 0, &here), seg(&["top.star"]));
-        assert_eq!(
-            resolve("github.com/t/p/a/b.star", &mounts, 0, &here),
-            seg(&["a", "b.star"])
-        );
-        assert_eq!(resolve("../../out.star", &mounts, 0, &here), None);
-        assert_eq!(
-            resolve("github.com/other/r/a.star", &mounts, 0, &here),
-            None
-        );
-        assert_eq!(resolve("github.com/t/p/a.star@v1", &mounts, 0, &here), None);
-        assert_eq!(resolve("./data.json", &mounts, 0, &here), None);
-    }
-
-    #[test]
-    fn a_different_module_id_is_not_used() {
-        let dir = tempfile::tempdir().unwrap();
-        let root = dir.path().canonicalize().unwrap();
-        write(&root, "main.star", "X = 1\n");
-        write(&root, "m.star", "M = 1\n");
-        let prefix = Locator::parse("github.com/t/p").unwrap().unwrap();
-        let mount = Mount {
-            prefix: prefix.clone(),
-            dir: root.clone(),
-            boundary: prefix,
-            version: None,
-        };
-        let prefetch = Prefetch::start(&[mount], &root.join("main.star")).unwrap();
-        assert!(
-            prefetch
-                .take(&root.join("m.star"), "github.com/other/p/m.star")
                 .is_none()
         );
     }
