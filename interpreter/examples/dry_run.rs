@@ -32,6 +32,7 @@ fn main() {
         main_function: None,
         cache: CacheOptions { dir: None, offline },
         options: Default::default(),
+        skip_teardown: true,
     };
     for _ in 0..repeat.max(1) {
         let start = Instant::now();

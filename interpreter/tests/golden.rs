@@ -150,6 +150,7 @@ fn request_for(case: &Path, cache: &Path) -> InterpretRequest {
             id_mode: IdMode::Deterministic,
             ..EvalOptions::default()
         },
+        skip_teardown: false,
     }
 }
 

@@ -21,6 +21,7 @@ fn init_package_dry_runs() {
             ..CacheOptions::default()
         },
         options: Default::default(),
+        skip_teardown: false,
     };
     let out = interpret(&req).unwrap_or_else(|e| panic!("{e:?}"));
     assert_eq!(out.plan.instructions.len(), 1);

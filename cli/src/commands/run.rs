@@ -94,6 +94,8 @@ pub fn run(args: &RunArgs) -> i32 {
             },
             ..EvalOptions::default()
         },
+        // The process exits right after: freeing a large package's heaps is wasted time.
+        skip_teardown: true,
     };
     let interpreted = match hortus_interpreter::interpret(&request) {
         Ok(interpreted) => interpreted,
