@@ -148,17 +148,18 @@ mod tests {
     }
 
     #[test]
-    fn five_hundred_services_interpret_quickly() {
-        let start = std::time::Instant::now();
+    fn five_hundred_services_are_recorded_in_order() {
+        // Speed is measured by bench/dry_run, not asserted here.
         let (plan, _) = run_ok(
             "for i in range(500):\n    plan.add_service(name = \"svc-%d\" % i, config = ServiceConfig(image = \"nginx\", ports = {\"http\": PortSpec(number = 80, application_protocol = \"http\")}, env_vars = {\"I\": str(i)}))",
         );
         assert_eq!(plan.instructions.len(), 500);
-        // Generous bound for debug builds on a shared machine.
-        assert!(
-            start.elapsed() < std::time::Duration::from_secs(2),
-            "{:?}",
-            start.elapsed()
-        );
+        for (i, instruction) in plan.instructions.iter().enumerate() {
+            assert!(
+                instruction.canonical.contains(&format!("name=\"svc-{i}\"")),
+                "{}",
+                instruction.canonical
+            );
+        }
     }
 }
