@@ -27,6 +27,17 @@ command -v docker >/dev/null || die "docker is not installed"
 docker version --format '{{.Server.Version}}' >/dev/null 2>&1 \
     || die "cannot reach the Docker engine (DOCKER_HOST=${DOCKER_HOST:-unset})"
 
+# image_up_to_date TAG HASH: whether TAG exists and was built from inputs with this HASH.
+image_up_to_date() {
+    local current
+    current="$(docker image inspect --format '{{ index .Config.Labels "hortus.test-image.hash" }}' "$1" 2>/dev/null || true)"
+    if [ "$current" = "$2" ]; then
+        log "$1 is up to date (hash $2)"
+        return 0
+    fi
+    return 1
+}
+
 is_static() {
     # A static binary has no program interpreter; `file` may be absent, so ask the ELF
     # header through readelf/ldd when present, else trust the Debian package.
@@ -111,10 +122,7 @@ build_busybox_image() {
 
     local hash
     hash="$( { cat "$dockerfile"; sha256sum "$busybox_bin"; } | sha256sum | cut -c1-16)"
-    local current
-    current="$(docker image inspect --format '{{ index .Config.Labels "hortus.test-image.hash" }}' "$tag" 2>/dev/null || true)"
-    if [ "$current" = "$hash" ]; then
-        log "$tag is up to date (hash $hash)"
+    if image_up_to_date "$tag" "$hash"; then
         return 0
     fi
 
@@ -177,10 +185,7 @@ build_python_image() {
     local hash
     hash="$( { cat "$dockerfile"; sha256sum "$busybox_bin"; printf '%s\n' "$uris" | cut -d' ' -f2-; \
         sed -n '/^build_python_image()/,/^}/p' "${BASH_SOURCE[0]}"; } | sha256sum | cut -c1-16)"
-    local current
-    current="$(docker image inspect --format '{{ index .Config.Labels "hortus.test-image.hash" }}' "$tag" 2>/dev/null || true)"
-    if [ "$current" = "$hash" ]; then
-        log "$tag is up to date (hash $hash)"
+    if image_up_to_date "$tag" "$hash"; then
         return 0
     fi
 

@@ -187,6 +187,13 @@ impl LoaderState {
         }
     }
 
+    /// `read_file`'s view of a file: its text, invalid UTF-8 replaced.
+    pub(crate) fn read_text(path: &Path) -> std::io::Result<String> {
+        let bytes = fs_err::read(path)?;
+        Ok(String::from_utf8(bytes)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
+    }
+
     /// The longest mount containing `loc`.
     fn mount_for(&self, loc: &Locator) -> Option<&Mount> {
         mount_for(&self.mounts, loc)
@@ -485,6 +492,13 @@ impl LoaderState {
     }
 }
 
+/// `read_file`'s view of a file: its text, invalid UTF-8 replaced.
+pub(crate) fn read_text(path: &Path) -> std::io::Result<String> {
+    let bytes = fs_err::read(path)?;
+    Ok(String::from_utf8(bytes)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
+}
+
 /// The longest mount containing `loc`.
 pub(crate) fn mount_for<'m>(mounts: &'m [Mount], loc: &Locator) -> Option<&'m Mount> {
     mounts
@@ -578,9 +592,7 @@ impl PackageLoader for LoaderHandle {
         if r.path.is_dir() {
             bail!("`{locator}` is a directory, not a file");
         }
-        let bytes = fs_err::read(&r.path)?;
-        Ok(String::from_utf8(bytes)
-            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
+        Ok(read_text(&r.path)?)
     }
 
     fn import_module(

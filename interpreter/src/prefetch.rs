@@ -33,7 +33,7 @@ use hortus_stdlib::source::Normalized;
 use starlark::environment::{FrozenModule, Globals};
 use starlark::syntax::AstModule;
 
-use crate::loader::{Mount, ensure_inside, evaluate_ast, join, mount_for};
+use crate::loader::{Mount, ensure_inside, evaluate_ast, join, mount_for, read_text};
 use crate::locator::{self, Locator, ReplaceMap};
 
 /// Upper bounds on what is parsed ahead (huge repositories are not walked whole).
@@ -476,9 +476,7 @@ impl PackageLoader for SpeculativeLoader {
 
     fn read_file(&self, caller: &str, locator: &str) -> anyhow::Result<String> {
         let target = self.resolve_here(caller, locator)?;
-        let bytes = std::fs::read(&target.path)?;
-        Ok(String::from_utf8(bytes)
-            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
+        Ok(read_text(&target.path)?)
     }
 
     fn import_module(
