@@ -187,13 +187,6 @@ impl LoaderState {
         }
     }
 
-    /// `read_file`'s view of a file: its text, invalid UTF-8 replaced.
-    pub(crate) fn read_text(path: &Path) -> std::io::Result<String> {
-        let bytes = fs_err::read(path)?;
-        Ok(String::from_utf8(bytes)
-            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
-    }
-
     /// The longest mount containing `loc`.
     fn mount_for(&self, loc: &Locator) -> Option<&Mount> {
         mount_for(&self.mounts, loc)
