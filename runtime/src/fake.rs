@@ -264,6 +264,11 @@ impl Backend for FakeBackend {
         Ok(())
     }
 
+    async fn remove_volume(&self, name: &str) -> BackendResult<()> {
+        self.lock().volumes.remove(name);
+        Ok(())
+    }
+
     async fn create_container(
         &self,
         enclave_uuid: &str,

@@ -227,6 +227,9 @@ pub trait Backend: Send + Sync + 'static {
         labels: BTreeMap<String, String>,
     ) -> impl Future<Output = BackendResult<()>> + Send;
 
+    /// Removes a volume (no container may use it any more); an absent volume is not an error.
+    fn remove_volume(&self, name: &str) -> impl Future<Output = BackendResult<()>> + Send;
+
     /// Creates (does not start) a container on the enclave network; returns its id.
     fn create_container(
         &self,

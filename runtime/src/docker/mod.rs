@@ -191,6 +191,20 @@ impl Backend for DockerBackend {
         self.create_enclave_volume(enclave_uuid, name, labels).await
     }
 
+    async fn remove_volume(&self, name: &str) -> BackendResult<()> {
+        match self
+            .docker
+            .remove_volume(name, None::<bollard::query_parameters::RemoveVolumeOptions>)
+            .await
+        {
+            Ok(()) => Ok(()),
+            Err(bollard::errors::Error::DockerResponseServerError {
+                status_code: 404, ..
+            }) => Ok(()),
+            Err(e) => Err(self.error(&format!("removing volume `{name}`"), e)),
+        }
+    }
+
     async fn create_container(
         &self,
         enclave_uuid: &str,

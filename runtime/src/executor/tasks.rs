@@ -79,6 +79,7 @@ pub(crate) async fn run_task<B: Backend>(
         ..ContainerSpec::default()
     };
     let container = backend.create_container(&enclave_uuid, &spec).await?;
+    let volume_names: Vec<String> = spec.volumes.iter().map(|v| v.volume.clone()).collect();
     for (path, tgz) in uploads {
         backend.upload_archive(&container, &path, tgz).await?;
     }
@@ -161,6 +162,10 @@ pub(crate) async fn run_task<B: Backend>(
     }
     if !ctx.opts.non_blocking_tasks {
         ctx.backend.remove_container(&container).await?;
+        // The task's file volumes die with it.
+        for volume in &volume_names {
+            ctx.backend.remove_volume(volume).await?;
+        }
     }
     Ok(exec_result_text(out.exit_code, &out.output))
 }

@@ -455,6 +455,12 @@ def run(plan):
         "Command returned with exit code '0' and the following output:\n--------------------\nhi\n\n--------------------"
     );
     assert!(env.backend.container_of("task1").is_none());
+    // The task's file volume goes with its container.
+    assert!(
+        !env.backend.volumes().iter().any(|v| v.starts_with("task1--files-")),
+        "{:?}",
+        env.backend.volumes()
+    );
     let out = crate::artifacts::unpack(&enclave.state.read_artifact("out").unwrap()).unwrap();
     assert_eq!(out[0].path, "in.txt");
     // Text substitution inside a JSON string keeps it a string, as in Kurtosis.
