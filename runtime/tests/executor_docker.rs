@@ -363,6 +363,8 @@ async fn run_python_runs_in_a_real_python_image() {
         "{containers:?}"
     );
     assert_eq!(containers.len(), 1);
+    // Its file volume went with it: the network and the service's container remain.
+    assert_eq!(labelled_objects(&backend, &enclave.uuid).await, 2);
 
     // A failing script: the Kurtosis error with the output; `code`/`output` are still
     // stored (the code check comes after them).
