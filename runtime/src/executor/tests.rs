@@ -457,7 +457,10 @@ def run(plan):
     assert!(env.backend.container_of("task1").is_none());
     // The task's file volume goes with its container.
     assert!(
-        !env.backend.volumes().iter().any(|v| v.starts_with("task1--files-")),
+        !env.backend
+            .volumes()
+            .iter()
+            .any(|v| v.starts_with("task1--files-")),
         "{:?}",
         env.backend.volumes()
     );
