@@ -31,17 +31,69 @@ use crate::types::service_config::tolerations;
 pub const DEFAULT_WAIT: GoDuration = GoDuration::from_secs(180);
 
 /// `plan.run_sh`.
+/// Parameters `run_sh` and `run_python` share (same names, types, defaults and docs).
+const P_NAME: Param = Param::opt(
+    "name",
+    Kind::Str,
+    "str",
+    "\"task-<uuid>\"",
+    "Task container name (first positional parameter)",
+);
+const P_FILES: Param = Param::opt(
+    "files",
+    Kind::Dict,
+    "dict[str, str]",
+    "{}",
+    "Mount path → files artifact name",
+);
+const P_STORE: Param = Param::opt(
+    "store",
+    Kind::List,
+    "list[str | StoreSpec]",
+    "[]",
+    "Paths saved as files artifacts after the run",
+);
+const P_WAIT: Param = Param::opt(
+    "wait",
+    Kind::StrOrNone,
+    "str | None",
+    "\"180s\"",
+    "Task timeout (Go duration); `None` for none",
+);
+const P_ACCEPTABLE_CODES: Param = Param::opt(
+    "acceptable_codes",
+    Kind::List,
+    "list[int]",
+    "[0]",
+    "Exit codes that count as success",
+);
+const P_SKIP_CODE_CHECK: Param = Param::opt(
+    "skip_code_check",
+    Kind::Bool,
+    "bool",
+    "False",
+    "Accept any exit code",
+);
+const P_NODE_SELECTORS: Param = Param::opt(
+    "node_selectors",
+    Kind::Dict,
+    "dict[str, str]",
+    "{}",
+    "Kubernetes node selectors",
+);
+const P_TOLERATIONS: Param = Param::opt(
+    "tolerations",
+    Kind::List,
+    "list[Toleration]",
+    "[]",
+    "Kubernetes tolerations",
+);
+
 pub static RUN_SH: Spec = Spec {
     name: "run_sh",
     kind: BuiltinKind::Instruction,
     params: &[
-        Param::opt(
-            "name",
-            Kind::Str,
-            "str",
-            "\"task-<uuid>\"",
-            "Task container name (first positional parameter)",
-        ),
+        P_NAME,
         Param::req(
             "run",
             Kind::Str,
@@ -55,20 +107,8 @@ pub static RUN_SH: Spec = Spec {
             "\"badouralix/curl-jq\"",
             "Task image",
         ),
-        Param::opt(
-            "files",
-            Kind::Dict,
-            "dict[str, str]",
-            "{}",
-            "Mount path → files artifact name",
-        ),
-        Param::opt(
-            "store",
-            Kind::List,
-            "list[str | StoreSpec]",
-            "[]",
-            "Paths saved as files artifacts after the run",
-        ),
+        P_FILES,
+        P_STORE,
         Param::opt(
             "env_vars",
             Kind::Dict,
@@ -76,41 +116,11 @@ pub static RUN_SH: Spec = Spec {
             "{}",
             "Environment variables (values future-reference substituted)",
         ),
-        Param::opt(
-            "wait",
-            Kind::StrOrNone,
-            "str | None",
-            "\"180s\"",
-            "Task timeout (Go duration); `None` for none",
-        ),
-        Param::opt(
-            "acceptable_codes",
-            Kind::List,
-            "list[int]",
-            "[0]",
-            "Exit codes that count as success",
-        ),
-        Param::opt(
-            "skip_code_check",
-            Kind::Bool,
-            "bool",
-            "False",
-            "Accept any exit code",
-        ),
-        Param::opt(
-            "node_selectors",
-            Kind::Dict,
-            "dict[str, str]",
-            "{}",
-            "Kubernetes node selectors",
-        ),
-        Param::opt(
-            "tolerations",
-            Kind::List,
-            "list[Toleration]",
-            "[]",
-            "Kubernetes tolerations",
-        ),
+        P_WAIT,
+        P_ACCEPTABLE_CODES,
+        P_SKIP_CODE_CHECK,
+        P_NODE_SELECTORS,
+        P_TOLERATIONS,
         Param::opt(
             "privileged",
             Kind::Bool,
@@ -142,13 +152,7 @@ pub static RUN_PYTHON: Spec = Spec {
     name: "run_python",
     kind: BuiltinKind::Instruction,
     params: &[
-        Param::opt(
-            "name",
-            Kind::Str,
-            "str",
-            "\"task-<uuid>\"",
-            "Task container name (first positional parameter)",
-        ),
+        P_NAME,
         Param::req(
             "run",
             Kind::Str,
@@ -176,55 +180,13 @@ pub static RUN_PYTHON: Spec = Spec {
             "\"python:3.11-alpine\"",
             "Task image",
         ),
-        Param::opt(
-            "files",
-            Kind::Dict,
-            "dict[str, str]",
-            "{}",
-            "Mount path → files artifact name",
-        ),
-        Param::opt(
-            "store",
-            Kind::List,
-            "list[str | StoreSpec]",
-            "[]",
-            "Paths saved as files artifacts after the run",
-        ),
-        Param::opt(
-            "wait",
-            Kind::StrOrNone,
-            "str | None",
-            "\"180s\"",
-            "Task timeout (Go duration); `None` for none",
-        ),
-        Param::opt(
-            "acceptable_codes",
-            Kind::List,
-            "list[int]",
-            "[0]",
-            "Exit codes that count as success",
-        ),
-        Param::opt(
-            "skip_code_check",
-            Kind::Bool,
-            "bool",
-            "False",
-            "Accept any exit code",
-        ),
-        Param::opt(
-            "node_selectors",
-            Kind::Dict,
-            "dict[str, str]",
-            "{}",
-            "Kubernetes node selectors",
-        ),
-        Param::opt(
-            "tolerations",
-            Kind::List,
-            "list[Toleration]",
-            "[]",
-            "Kubernetes tolerations",
-        ),
+        P_FILES,
+        P_STORE,
+        P_WAIT,
+        P_ACCEPTABLE_CODES,
+        P_SKIP_CODE_CHECK,
+        P_NODE_SELECTORS,
+        P_TOLERATIONS,
     ],
     doc: "Runs a Python script in a one-off container; returns `struct(code, output, files_artifacts)`.\n\n```python\nresult = plan.run_python(run = \"import sys; print(sys.argv[1])\", args = [web.ip_address])\n```",
     returns: "struct",
