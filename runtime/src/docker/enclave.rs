@@ -339,13 +339,28 @@ impl DockerBackend {
                         continue;
                     };
                     let shown = network.name.as_deref().unwrap_or(id);
-                    match self.docker.remove_network(id).await {
-                        Ok(()) => {}
-                        Err(error) if is_not_found(&error) => {}
-                        Err(error) => failures.push(
-                            self.error(&format!("removing network `{shown}`"), error)
-                                .to_string(),
-                        ),
+                    // A container removed a moment ago can still hold its endpoint (Docker
+                    // answers 403 "has active endpoints"): retry for about two seconds.
+                    let mut attempt: u64 = 0;
+                    loop {
+                        match self.docker.remove_network(id).await {
+                            Ok(()) => break,
+                            Err(error) if is_not_found(&error) => break,
+                            Err(error) if status_of(&error) == Some(403) && attempt < 12 => {
+                                attempt += 1;
+                                tokio::time::sleep(std::time::Duration::from_millis(
+                                    50 * attempt.min(4),
+                                ))
+                                .await;
+                            }
+                            Err(error) => {
+                                failures.push(
+                                    self.error(&format!("removing network `{shown}`"), error)
+                                        .to_string(),
+                                );
+                                break;
+                            }
+                        }
                     }
                 }
             }
