@@ -193,31 +193,15 @@ impl LoaderState {
     }
 
     fn resolve_inner(&self, caller: &str, text: &str, access: Access) -> anyhow::Result<Resolved> {
-        let loc = match Locator::parse(text)? {
-            Some(abs) => {
-                locator::check_same_package_ban(self.root_id.as_deref(), caller, text)?;
-                abs
-            }
-            None => {
-                let caller_loc = self
-                    .locs
-                    .borrow()
-                    .get(caller)
-                    .cloned()
-                    .ok_or_else(|| LocatorError::RelativeInScript(text.to_owned()))?;
-                let loc = locator::resolve_relative(&caller_loc, text)?;
-                if let Some(mount) = self.mount_for(&caller_loc)
-                    && !loc.starts_with(&mount.boundary)
-                {
-                    bail!(
-                        "locator `{text}` escapes the package `{}`: files outside the package cannot be used",
-                        mount.boundary.unversioned()
-                    );
-                }
-                loc
-            }
-        };
-        let loc = self.replace.apply(&loc);
+        let caller_loc = self.locs.borrow().get(caller).cloned();
+        let loc = target_locator(
+            self.root_id.as_deref(),
+            &self.mounts,
+            &self.replace,
+            caller,
+            caller_loc.as_ref(),
+            text,
+        )?;
         let (base, path, remote_root) = match self.mount_for(&loc) {
             Some(mount) => {
                 let rest = loc.rest_after(&mount.prefix);
@@ -490,6 +474,40 @@ pub(crate) fn read_text(path: &Path) -> std::io::Result<String> {
     let bytes = fs_err::read(path)?;
     Ok(String::from_utf8(bytes)
         .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
+}
+
+/// The locator `text` names when written in module `caller` (at `caller_loc`; `None` in a
+/// standalone script): the same-package ban for absolute locators, the package boundary for
+/// relative ones, then the root package's `replace` map.
+pub(crate) fn target_locator(
+    root_id: Option<&str>,
+    mounts: &[Mount],
+    replace: &ReplaceMap,
+    caller: &str,
+    caller_loc: Option<&Locator>,
+    text: &str,
+) -> anyhow::Result<Locator> {
+    let loc = match Locator::parse(text)? {
+        Some(abs) => {
+            locator::check_same_package_ban(root_id, caller, text)?;
+            abs
+        }
+        None => {
+            let caller_loc =
+                caller_loc.ok_or_else(|| LocatorError::RelativeInScript(text.to_owned()))?;
+            let loc = locator::resolve_relative(caller_loc, text)?;
+            if let Some(mount) = mount_for(mounts, caller_loc)
+                && !loc.starts_with(&mount.boundary)
+            {
+                bail!(
+                    "locator `{text}` escapes the package `{}`: files outside the package cannot be used",
+                    mount.boundary.unversioned()
+                );
+            }
+            loc
+        }
+    };
+    Ok(replace.apply(&loc))
 }
 
 /// The longest mount containing `loc`.

@@ -33,8 +33,10 @@ use hortus_stdlib::source::Normalized;
 use starlark::environment::{FrozenModule, Globals};
 use starlark::syntax::AstModule;
 
-use crate::loader::{Mount, ensure_inside, evaluate_ast, join, mount_for, read_text};
-use crate::locator::{self, Locator, ReplaceMap};
+use crate::loader::{
+    Mount, ensure_inside, evaluate_ast, join, mount_for, read_text, target_locator,
+};
+use crate::locator::{Locator, ReplaceMap};
 
 /// Upper bounds on what is parsed ahead (huge repositories are not walked whole).
 const MAX_FILES: usize = 4000;
@@ -506,22 +508,15 @@ impl PackageLoader for SpeculativeLoader {
 /// does for a file of a mounted package; `None` for anything else (remote packages, errors),
 /// which the main thread then resolves itself.
 fn resolve(env: &Env, caller_id: &str, caller_loc: &Locator, text: &str) -> Option<Target> {
-    let loc = match Locator::parse(text).ok()? {
-        Some(abs) => {
-            locator::check_same_package_ban(env.root_id.as_deref(), caller_id, text).ok()?;
-            abs
-        }
-        None => {
-            let loc = locator::resolve_relative(caller_loc, text).ok()?;
-            if let Some(mount) = mount_for(&env.mounts, caller_loc)
-                && !loc.starts_with(&mount.boundary)
-            {
-                return None;
-            }
-            loc
-        }
-    };
-    let loc = env.replace.apply(&loc);
+    let loc = target_locator(
+        env.root_id.as_deref(),
+        &env.mounts,
+        &env.replace,
+        caller_id,
+        Some(caller_loc),
+        text,
+    )
+    .ok()?;
     let mount = mount_for(&env.mounts, &loc)?;
     let path = join(&mount.dir, &loc.rest_after(&mount.prefix));
     if !path.is_file() {

@@ -8,7 +8,6 @@
 use gotmpl::parse::{Expr, ListNode, Node, Parser, PipeNode};
 use gotmpl::{Template, Value};
 use std::collections::{BTreeMap, HashSet};
-use std::hash::{Hash, Hasher};
 use std::sync::{Arc, Mutex};
 
 /// A template that failed to parse or to execute.
@@ -21,28 +20,20 @@ pub struct TemplateError(pub String);
 pub fn parse_check(template: &str) -> Result<(), TemplateError> {
     // Packages render the same template many times (one per node, per service, …) and the
     // plan is checked at interpretation and again at validation: remember what parsed.
-    static PARSED: Mutex<Option<HashSet<u64>>> = Mutex::new(None);
-    let key = {
-        let mut hasher = std::hash::DefaultHasher::new();
-        template.hash(&mut hasher);
-        hasher.finish()
-    };
-    let known = |insert: bool| {
-        let mut guard = PARSED
+    // Keyed by the text itself (no hash collisions can skip a check).
+    static PARSED: Mutex<Option<HashSet<String>>> = Mutex::new(None);
+    let parsed = || {
+        PARSED
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let set = guard.get_or_insert_with(HashSet::new);
-        if insert {
-            set.insert(key)
-        } else {
-            set.contains(&key)
-        }
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     };
-    if known(false) {
+    if parsed().as_ref().is_some_and(|set| set.contains(template)) {
         return Ok(());
     }
     parse_check_uncached(template)?;
-    known(true);
+    parsed()
+        .get_or_insert_with(HashSet::new)
+        .insert(template.to_owned());
     Ok(())
 }
 
