@@ -61,16 +61,13 @@ impl Instruction {
 /// as `{"name": "<kurtosis name>", "args": {...}}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "name", content = "args", rename_all = "snake_case")]
-#[expect(
-    clippy::large_enum_variant,
-    reason = "plans hold hundreds of instructions at most; boxing would only complicate builders"
-)]
 pub enum InstructionKind {
-    AddService(AddService),
+    // The service-bearing payloads are boxed: unboxed, every instruction took 3 KB.
+    AddService(Box<AddService>),
     AddServices(AddServices),
     GetService(NameArg),
     GetServices(Empty),
-    SetService(SetService),
+    SetService(Box<SetService>),
     GetFilesArtifact(NameArg),
     Verify(Verify),
     Exec(ExecInstr),
@@ -83,8 +80,8 @@ pub enum InstructionKind {
     StoreServiceFiles(StoreServiceFiles),
     UploadFiles(UploadFiles),
     Wait(Wait),
-    RunSh(RunTask),
-    RunPython(RunTask),
+    RunSh(Box<RunTask>),
+    RunPython(Box<RunTask>),
     GetClusterType(GetClusterType),
 }
 

@@ -361,12 +361,12 @@ mod tests {
                 FileMount::Artifacts(vec![(*artifact).to_owned()]),
             );
         }
-        InstructionKind::AddService(AddService {
+        InstructionKind::AddService(Box::new(AddService {
             name: name.to_owned(),
             config,
             force_update: false,
             set_service_override: None,
-        })
+        }))
     }
 
     fn request(service: &str, port: &str) -> InstructionKind {

@@ -87,12 +87,12 @@ fn add_service_impl<'v>(
     let value = service_value(call.heap, &name, &config.ports);
     call.record(
         format!("Adding service with name '{name}' and image '{image}'"),
-        InstructionKind::AddService(AddService {
+        InstructionKind::AddService(Box::new(AddService {
             name,
             config,
             force_update: call.bound.bool("force_update").unwrap_or(false),
             set_service_override: None,
-        }),
+        })),
     );
     Ok(value)
 }

@@ -345,9 +345,9 @@ pub(crate) fn task_impl<'v>(
     call.record(
         description,
         if python {
-            InstructionKind::RunPython(task)
+            InstructionKind::RunPython(Box::new(task))
         } else {
-            InstructionKind::RunSh(task)
+            InstructionKind::RunSh(Box::new(task))
         },
     );
     Ok(result)

@@ -146,10 +146,10 @@ fn set_service_impl<'v>(
     })?;
     call.record(
         format!("Setting config of service '{name}'"),
-        InstructionKind::SetService(SetService {
+        InstructionKind::SetService(Box::new(SetService {
             name,
             config: merged,
-        }),
+        })),
     );
     Ok(Value::new_none())
 }
