@@ -65,7 +65,7 @@ impl NativeCallableComponents {
         }
     }
 
-    pub(crate) fn into_docs(self, as_type: Option<(Ty, DocType)>) -> DocItem {
+    pub(crate) fn docs(&self, as_type: Option<(Ty, DocType)>) -> DocItem {
         let func_docs = DocFunction::from_docstring(
             DocStringKind::Rust,
             self.doc_params(),

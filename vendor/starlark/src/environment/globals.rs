@@ -58,6 +58,7 @@ use crate::values::function::SpecialBuiltinFunction;
 use crate::values::layout::heap::heap_type::FrozenHeapName;
 use crate::values::namespace::FrozenNamespace;
 use crate::values::namespace::value::MaybeDocHiddenValue;
+use crate::values::types::function::LazyDocs;
 use crate::values::types::function::NativeFunction;
 
 /// The global values available during execution.
@@ -404,7 +405,7 @@ impl GlobalsBuilder {
                 as_type: as_type.as_ref().map(|x| x.0.dupe()),
                 ty: ty
                     .unwrap_or_else(|| components.make_type(as_type.as_ref().map(|x| x.0.dupe()))),
-                docs: components.into_docs(as_type),
+                docs: LazyDocs::new(components, as_type),
                 special_builtin_function,
             },
         )

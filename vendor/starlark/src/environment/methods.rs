@@ -36,6 +36,7 @@ use crate::values::function::NativeAttribute;
 use crate::values::function::NativeMeth;
 use crate::values::function::NativeMethFn;
 use crate::values::function::NativeMethod;
+use crate::values::types::function::LazyDocs;
 use crate::values::layout::heap::heap_type::FrozenHeapName;
 use crate::values::types::unbound::UnboundValue;
 
@@ -248,7 +249,7 @@ impl MethodsBuilder {
                 function: NativeMeth(f, sig),
                 name: name.to_owned(),
                 speculative_exec_safe: components.speculative_exec_safe,
-                docs: components.into_docs(None),
+                docs: LazyDocs::new(components, None),
                 ty,
             })),
         );

@@ -27,7 +27,9 @@ use starlark_derive::starlark_value;
 use crate as starlark;
 use crate::any::ProvidesStaticType;
 use crate::coerce::Coerce;
+use crate::__derive_refs::components::NativeCallableComponents;
 use crate::docs::DocItem;
+use crate::docs::DocType;
 use crate::docs::DocMember;
 use crate::docs::DocProperty;
 use crate::docs::DocString;
@@ -104,6 +106,53 @@ impl NativeFunc {
     }
 }
 
+/// Documentation of a native function or method, parsed from its Rust docstring on first
+/// use (hortus patch: upstream parses every builtin's docstring, with regexes, while the
+/// globals are built, which dominated start-up).
+pub(crate) struct LazyDocs {
+    cell: std::sync::OnceLock<DocItem>,
+    source: Option<(NativeCallableComponents, Option<(Ty, DocType)>)>,
+}
+
+impl LazyDocs {
+    pub(crate) fn new(components: NativeCallableComponents, as_type: Option<(Ty, DocType)>) -> Self {
+        LazyDocs {
+            cell: std::sync::OnceLock::new(),
+            source: Some((components, as_type)),
+        }
+    }
+
+    fn ready(docs: DocItem) -> Self {
+        LazyDocs {
+            cell: std::sync::OnceLock::from(docs),
+            source: None,
+        }
+    }
+
+    pub(crate) fn get(&self) -> &DocItem {
+        self.cell.get_or_init(|| match &self.source {
+            Some((components, as_type)) => components.docs(as_type.clone()),
+            None => DocItem::Member(DocMember::Function(Default::default())),
+        })
+    }
+}
+
+fn serialize_lazy_docs(
+    docs: &LazyDocs,
+    ctx: &mut dyn crate::pagable::StarlarkSerializeContext,
+) -> crate::Result<()> {
+    pagable::PagableSerialize::pagable_serialize(docs.get(), ctx.pagable())?;
+    Ok(())
+}
+
+fn deserialize_lazy_docs(
+    ctx: &mut dyn crate::pagable::StarlarkDeserializeContext<'_>,
+) -> crate::Result<LazyDocs> {
+    Ok(LazyDocs::ready(pagable::PagableDeserialize::pagable_deserialize(
+        ctx.pagable(),
+    )?))
+}
+
 /// Starlark representation of native (Rust) functions.
 ///
 /// Almost always created with [`#[starlark_module]`](macro@crate::starlark_module).
@@ -129,8 +178,12 @@ pub(crate) struct NativeFunction {
     /// Safe to evaluate speculatively.
     pub(crate) speculative_exec_safe: bool,
     #[derivative(Debug = "ignore")]
-    #[starlark_pagable(pagable)]
-    pub(crate) docs: DocItem,
+    #[allocative(skip)]
+    #[starlark_pagable(
+        serialize_with = "serialize_lazy_docs",
+        deserialize_with = "deserialize_lazy_docs"
+    )]
+    pub(crate) docs: LazyDocs,
     #[starlark_pagable(pagable)]
     pub(crate) special_builtin_function: Option<SpecialBuiltinFunction>,
 }
@@ -186,7 +239,7 @@ impl<'v> StarlarkValue<'v> for NativeFunction {
     }
 
     fn documentation(&self) -> DocItem {
-        self.docs.clone()
+        self.docs.get().clone()
     }
 
     fn typechecker_ty(&self) -> Option<Ty> {
@@ -288,8 +341,12 @@ pub(crate) struct NativeMethod {
     /// Safe to evaluate speculatively.
     pub(crate) speculative_exec_safe: bool,
     #[derivative(Debug = "ignore")]
-    #[starlark_pagable(pagable)]
-    pub(crate) docs: DocItem,
+    #[allocative(skip)]
+    #[starlark_pagable(
+        serialize_with = "serialize_lazy_docs",
+        deserialize_with = "deserialize_lazy_docs"
+    )]
+    pub(crate) docs: LazyDocs,
 }
 
 starlark_simple_value!(NativeMethod);
@@ -297,7 +354,7 @@ starlark_simple_value!(NativeMethod);
 #[starlark_value(type = "native_method")]
 impl<'v> StarlarkValue<'v> for NativeMethod {
     fn documentation(&self) -> DocItem {
-        self.docs.clone()
+        self.docs.get().clone()
     }
 
     fn typechecker_ty(&self) -> Option<Ty> {
