@@ -246,7 +246,7 @@ pub fn write_canonical<'v>(out: &mut String, value: Value<'v>, depth: usize) {
         return;
     }
     if let Some(s) = value.unpack_str() {
-        out.push_str(&hortus_stdlib::go_quote(s));
+        hortus_stdlib::write_go_quote(out, s);
     } else if value.is_none() {
         out.push_str("None");
     } else if let Some(b) = value.unpack_bool() {

@@ -127,33 +127,51 @@ pub fn go_quote(s: &str) -> String {
 }
 
 /// Appends the Go-quoted form of `s` to `out`.
-pub(crate) fn write_go_quote(out: &mut String, s: &str) {
+pub fn write_go_quote(out: &mut String, s: &str) {
+    out.reserve(s.len() + 2);
     out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if is_go_print(c) => out.push(c),
-            '\u{07}' => out.push_str("\\a"),
-            '\u{08}' => out.push_str("\\b"),
-            '\u{0c}' => out.push_str("\\f"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{0b}' => out.push_str("\\v"),
-            c => {
-                let code = u32::from(c);
-                if code < 0x20 || code == 0x7f {
-                    let _ = write!(out, "\\x{code:02x}");
-                } else if code < 0x10000 {
-                    let _ = write!(out, "\\u{code:04x}");
-                } else {
-                    let _ = write!(out, "\\U{code:08x}");
-                }
+    let mut rest = s;
+    while !rest.is_empty() {
+        // Printable ASCII other than `"` and `\` is copied as it is, a run at a time.
+        let plain = rest
+            .bytes()
+            .position(|b| !(0x20..0x7f).contains(&b) || b == b'"' || b == b'\\')
+            .unwrap_or(rest.len());
+        out.push_str(&rest[..plain]);
+        rest = &rest[plain..];
+        let Some(c) = rest.chars().next() else {
+            break;
+        };
+        rest = &rest[c.len_utf8()..];
+        write_go_quoted_char(out, c);
+    }
+    out.push('"');
+}
+
+/// Appends the quoted form of one character (Go's `strconv.Quote` rules).
+fn write_go_quoted_char(out: &mut String, c: char) {
+    match c {
+        '"' => out.push_str("\\\""),
+        '\\' => out.push_str("\\\\"),
+        c if is_go_print(c) => out.push(c),
+        '\u{07}' => out.push_str("\\a"),
+        '\u{08}' => out.push_str("\\b"),
+        '\u{0c}' => out.push_str("\\f"),
+        '\n' => out.push_str("\\n"),
+        '\r' => out.push_str("\\r"),
+        '\t' => out.push_str("\\t"),
+        '\u{0b}' => out.push_str("\\v"),
+        c => {
+            let code = u32::from(c);
+            if code < 0x20 || code == 0x7f {
+                let _ = write!(out, "\\x{code:02x}");
+            } else if code < 0x10000 {
+                let _ = write!(out, "\\u{code:04x}");
+            } else {
+                let _ = write!(out, "\\U{code:08x}");
             }
         }
     }
-    out.push('"');
 }
 
 /// Approximates Go's `strconv.IsPrint`: letters, marks, numbers, punctuation, symbols and the
@@ -383,5 +401,17 @@ mod tests {
         assert_eq!(go_quote("\n\t\u{1b}\u{7f}"), "\"\\n\\t\\x1b\\x7f\"");
         assert_eq!(go_quote("\u{a0}\u{feff}"), "\"\\u00a0\\ufeff\"");
         assert_eq!(go_quote("\u{e0001}"), "\"\\U000e0001\"");
+    }
+
+    #[test]
+    fn quote_mixes_plain_runs_and_escapes() {
+        assert_eq!(go_quote(""), "\"\"");
+        assert_eq!(
+            go_quote("plain text \"q\" a\\b\u{a0}é\nend"),
+            "\"plain text \\\"q\\\" a\\\\b\\u00a0é\\nend\""
+        );
+        let mut out = String::from("x=");
+        write_go_quote(&mut out, "{{.Name}}\t");
+        assert_eq!(out, "x=\"{{.Name}}\\t\"");
     }
 }

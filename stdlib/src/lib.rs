@@ -30,6 +30,7 @@ pub use crate::format::go_float_str;
 pub use crate::format::go_quote;
 pub use crate::format::go_repr;
 pub use crate::format::go_str;
+pub use crate::format::write_go_quote;
 
 /// The Kurtosis (starlark-go default options) dialect: `def`, `lambda`, keyword-only
 /// arguments; no f-strings, no type annotations, no top-level `if`/`for`; `load` parses but
