@@ -28,7 +28,7 @@ pub use crate::cache::CacheOptions;
 use crate::cache::PackageCache;
 use crate::diagnostic::ErrorReport;
 pub use crate::error::InterpretError;
-use crate::loader::{LoaderHandle, LoaderState, Mount};
+use crate::loader::{LoaderHandle, LoaderState, Mount, SharedGlobals};
 use crate::locator::{Locator, ReplaceMap};
 
 /// The module id (and package name) of a standalone script's run, as Kurtosis names it.
@@ -398,7 +398,7 @@ pub fn interpret(req: &InterpretRequest) -> Result<Interpreted, InterpretError> 
         root_id.clone(),
         located.replace,
         located.mounts,
-        glue::globals(),
+        SharedGlobals::pending(),
     ));
     state.register_module(&main_id, located.main_loc.clone());
     let mut options = req.options.clone();
@@ -409,6 +409,8 @@ pub fn interpret(req: &InterpretRequest) -> Result<Interpreted, InterpretError> 
         located.main_loc.clone(),
         &options,
     );
+    // Built while the prefetch thread already reads and parses the package.
+    state.globals.set(glue::globals());
     let ctx = EvalContext::new(Box::new(LoaderHandle(Rc::clone(&state))), options);
     let starlark_error = |e: starlark::Error| {
         let sources = state.sources.borrow();

@@ -7,6 +7,7 @@ use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
+use std::sync::{Arc, OnceLock};
 
 use anyhow::{anyhow, bail};
 use hortus_builtins::context::{EvalContext, EvalOptions, PackageLoader, ResolvedLocator};
@@ -105,13 +106,41 @@ impl Sources for SourceRegistry {
     }
 }
 
+/// The predeclared globals, shared with the prefetch thread. The interpreter builds them
+/// on the main thread while the prefetcher already reads and parses files (building them
+/// is a few milliseconds of start-up); the prefetcher waits for them before it evaluates.
+#[derive(Clone)]
+pub struct SharedGlobals(Arc<OnceLock<Globals>>);
+
+impl SharedGlobals {
+    /// Globals that [`SharedGlobals::set`] provides later.
+    pub fn pending() -> SharedGlobals {
+        SharedGlobals(Arc::new(OnceLock::new()))
+    }
+
+    /// Globals that are there already.
+    pub fn ready(globals: Globals) -> SharedGlobals {
+        SharedGlobals(Arc::new(OnceLock::from(globals)))
+    }
+
+    /// Provides the globals (once; later calls are ignored).
+    pub fn set(&self, globals: Globals) {
+        let _ = self.0.set(globals);
+    }
+
+    /// The globals, waiting until they are provided.
+    pub fn get(&self) -> &Globals {
+        self.0.wait()
+    }
+}
+
 /// Shared loader state (the context owns a [`LoaderHandle`]; the interpreter keeps an `Rc`).
 pub struct LoaderState {
     pub cache: PackageCache,
     pub root_id: Option<String>,
     pub replace: ReplaceMap,
     pub mounts: Vec<Mount>,
-    pub globals: Globals,
+    pub globals: SharedGlobals,
     modules: RefCell<HashMap<String, ModuleState>>,
     /// Module id → its locator, for relative resolution (absent for standalone scripts).
     locs: RefCell<HashMap<String, Locator>>,
@@ -154,7 +183,7 @@ impl LoaderState {
         root_id: Option<String>,
         replace: ReplaceMap,
         mounts: Vec<Mount>,
-        globals: Globals,
+        globals: SharedGlobals,
     ) -> LoaderState {
         LoaderState {
             cache,
@@ -377,7 +406,7 @@ impl LoaderState {
         };
         self.evaluations.set(self.evaluations.get() + 1);
         self.stack.borrow_mut().push(module_id.to_owned());
-        let result = evaluate_ast(ctx, &self.globals, ast);
+        let result = evaluate_ast(ctx, self.globals.get(), ast);
         self.stack.borrow_mut().pop();
         result
     }
@@ -653,7 +682,7 @@ mod tests {
             Some(ROOT.to_owned()),
             ReplaceMap::default(),
             vec![mount],
-            crate::glue::globals(),
+            SharedGlobals::ready(crate::glue::globals()),
         ));
         let main = Locator::parse_absolute(&format!("{ROOT}/main.star")).unwrap();
         state.register_module(&format!("{ROOT}/main.star"), Some(main));

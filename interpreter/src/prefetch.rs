@@ -30,11 +30,11 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use anyhow::anyhow;
 use hortus_builtins::context::{EvalContext, EvalOptions, PackageLoader, ResolvedLocator};
 use hortus_stdlib::source::Normalized;
-use starlark::environment::{FrozenModule, Globals};
+use starlark::environment::FrozenModule;
 use starlark::syntax::AstModule;
 
 use crate::loader::{
-    Mount, ensure_inside, evaluate_ast, join, mount_for, read_text, target_locator,
+    Mount, SharedGlobals, ensure_inside, evaluate_ast, join, mount_for, read_text, target_locator,
 };
 use crate::locator::{Locator, ReplaceMap};
 
@@ -117,7 +117,7 @@ pub struct Env {
     pub mounts: Vec<Mount>,
     pub replace: ReplaceMap,
     pub root_id: Option<String>,
-    pub globals: Globals,
+    pub globals: SharedGlobals,
     pub options: EvalOptions,
     /// The main file: its path, module id and locator.
     pub main: (PathBuf, String, Locator),
@@ -433,7 +433,7 @@ fn evaluate(
         deps: Rc::clone(&deps),
     };
     let ctx = EvalContext::new(Box::new(loader), env.options.clone());
-    let module = evaluate_ast(&ctx, &env.globals, ast).ok()?;
+    let module = evaluate_ast(&ctx, env.globals.get(), ast).ok()?;
     let plan = ctx.take_plan();
     if !plan.instructions.is_empty() || !plan.warnings.is_empty() {
         return None;
@@ -676,7 +676,7 @@ mod tests {
             }],
             replace: ReplaceMap::default(),
             root_id: Some("github.com/t/p".to_owned()),
-            globals: crate::glue::globals(),
+            globals: SharedGlobals::ready(crate::glue::globals()),
             options: EvalOptions {
                 root_package_id: Some("github.com/t/p".to_owned()),
                 ..EvalOptions::default()
