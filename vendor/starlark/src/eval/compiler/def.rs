@@ -798,15 +798,18 @@ impl<'v, V: ValueLike<'v>> DefGen<V>
 where
     Self: DefLike<'v>,
 {
+    #[cfg(test)]
     pub(crate) fn bc(&self) -> &Bc {
+        self.bc_if_compiled()
+            .expect("bytecode of a non-frozen top-level def is compiled on its first call")
+    }
+
+    /// The bytecode, unless this is a non-frozen top-level def that was never called.
+    fn bc_if_compiled(&self) -> Option<&Bc> {
         if Self::FROZEN {
-            self.optimized_on_freeze_stmt.get()
+            Some(self.optimized_on_freeze_stmt.get())
         } else {
-            self.def_info
-                .stmt_compiled
-                .cell
-                .get()
-                .expect("bytecode of a non-frozen top-level def is compiled on its first call")
+            self.def_info.stmt_compiled.cell.get()
         }
     }
 
@@ -947,10 +950,8 @@ where
             debug_assert!(self.module.load_relaxed().is_some());
         }
 
-        let bc: *const Bc = self.bc_for_call(eval);
-        // SAFETY: the bytecode lives in `self.def_info` (or `self`), which outlives the call.
-        eval.eval_bc(me, unsafe { &*bc })
-            .map_err(EvalException::into_error)
+        let bc = self.bc_for_call(eval);
+        eval.eval_bc(me, bc).map_err(EvalException::into_error)
     }
 
     pub(crate) fn resolve_arg_name(&self, name: Hashed<&str>) -> ResolvedArgName {
@@ -960,10 +961,13 @@ where
     pub(crate) fn dump_debug(&self) -> String {
         let mut w = String::new();
         writeln!(w, "Bytecode:").unwrap();
-        self.bc()
-            .dump_debug()
-            .lines()
-            .for_each(|l| writeln!(w, "  {l}").unwrap());
+        match self.bc_if_compiled() {
+            Some(bc) => bc
+                .dump_debug()
+                .lines()
+                .for_each(|l| writeln!(w, "  {l}").unwrap()),
+            None => writeln!(w, "  (compiled on the first call)").unwrap(),
+        }
         w
     }
 }
