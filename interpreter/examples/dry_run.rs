@@ -25,14 +25,9 @@ fn main() {
         std::process::exit(2);
     };
     let request = InterpretRequest {
-        target,
-        args: None,
-        args_file: None,
-        main_file: None,
-        main_function: None,
         cache: CacheOptions { dir: None, offline },
-        options: Default::default(),
         skip_teardown: true,
+        ..InterpretRequest::new(target)
     };
     for _ in 0..repeat.max(1) {
         let start = Instant::now();

@@ -56,6 +56,23 @@ pub struct InterpretRequest {
     pub skip_teardown: bool,
 }
 
+impl InterpretRequest {
+    /// A request for `target` with no arguments, the default main file and function, the
+    /// default package cache (online) and default builtin options.
+    pub fn new(target: impl Into<String>) -> InterpretRequest {
+        InterpretRequest {
+            target: target.into(),
+            args: None,
+            args_file: None,
+            main_file: None,
+            main_function: None,
+            cache: CacheOptions::default(),
+            options: EvalOptions::default(),
+            skip_teardown: false,
+        }
+    }
+}
+
 /// The package (or script) that was run.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PackageInfo {

@@ -24,17 +24,11 @@ fn run_package(files: &[(&str, &str)]) -> serde_json::Value {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), files);
     let request = InterpretRequest {
-        target: dir.path().to_string_lossy().into_owned(),
-        args: None,
-        args_file: None,
-        main_file: None,
-        main_function: None,
         cache: CacheOptions {
             dir: Some(dir.path().join(".cache")),
             offline: true,
         },
-        options: Default::default(),
-        skip_teardown: false,
+        ..InterpretRequest::new(dir.path().to_string_lossy())
     };
     let interpreted = match interpret(&request) {
         Ok(i) => i,

@@ -11,17 +11,11 @@ fn init_package_dry_runs() {
     hortus_lint::init::init_package(dir.path(), None).unwrap();
     let cache = tempfile::tempdir().unwrap();
     let req = InterpretRequest {
-        target: dir.path().display().to_string(),
-        args: None,
-        args_file: None,
-        main_file: None,
-        main_function: None,
         cache: CacheOptions {
             dir: Some(cache.path().to_owned()),
             ..CacheOptions::default()
         },
-        options: Default::default(),
-        skip_teardown: false,
+        ..InterpretRequest::new(dir.path().display().to_string())
     };
     let out = interpret(&req).unwrap_or_else(|e| panic!("{e:?}"));
     assert_eq!(out.plan.instructions.len(), 1);
